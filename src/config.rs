@@ -1,0 +1,137 @@
+//! Configuration: command-line flags, then `KANALVAKT_*` environment variables, then a TOML
+//! file (`--config`, or `kanalvakt.toml` in the data directory), then defaults.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use kanalvakt_domain::presentation::Municipality;
+use serde::Deserialize;
+
+/// The settings a file may hold. Every field is optional; flags and environment win.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub credentials_key_file: Option<PathBuf>,
+    pub public_url: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub session_hours: Option<i64>,
+    pub municipality: Option<MunicipalityConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityConfig {
+    pub name: Option<String>,
+    pub website: Option<String>,
+    pub mailbox: Option<String>,
+    pub privacy_url: Option<String>,
+}
+
+/// What the command line and environment said (clap fills this).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct CommonArgs {
+    /// Data directory: the SQLite database and the credentials key file live here.
+    #[arg(long, env = "KANALVAKT_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: postgres://USER@HOST/DB, or sqlite://PATH (default: SQLite in the data directory).
+    #[arg(long, env = "KANALVAKT_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Configuration file (TOML). Default: kanalvakt.toml in the data directory, if present.
+    #[arg(long, env = "KANALVAKT_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// Hex key from the environment; if unset the key file is used.
+    pub credentials_key: Option<String>,
+    pub credentials_key_file: PathBuf,
+    pub public_url: String,
+    pub secure_cookies: bool,
+    pub session_hours: i64,
+    pub municipality: Municipality,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read the configuration file {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("the configuration file {0} is not valid: {1}")]
+    Parse(String, String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    /// Resolve the configuration. `listen` is the `serve --listen` flag, if any.
+    pub fn load(args: &CommonArgs, listen: Option<String>) -> Result<Config, ConfigError> {
+        let data_dir_hint = args.data_dir.clone().unwrap_or_else(|| PathBuf::from("kanalvakt-data"));
+        let file_path = args.config.clone().or_else(|| {
+            let p = data_dir_hint.join("kanalvakt.toml");
+            p.exists().then_some(p)
+        });
+        let file: FileConfig = match &file_path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Read(p.display().to_string(), e))?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse(p.display().to_string(), e.to_string()))?
+            }
+            None => FileConfig::default(),
+        };
+        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("kanalvakt-data"));
+        let listen_text = listen
+            .or_else(|| env("KANALVAKT_LISTEN"))
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            ConfigError::Invalid(format!("listen address {listen_text:?} is not an address and port, e.g. 127.0.0.1:8080"))
+        })?;
+        let database_url = args
+            .database_url
+            .clone()
+            .or_else(|| env("DATABASE_URL"))
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("kanalvakt.db").display()));
+        let credentials_key_file = env("KANALVAKT_CREDENTIALS_KEY_FILE")
+            .map(PathBuf::from)
+            .or(file.credentials_key_file)
+            .unwrap_or_else(|| data_dir.join("credentials.key"));
+        let public_url = env("KANALVAKT_PUBLIC_URL")
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_string();
+        let secure_cookies = match env("KANALVAKT_SECURE_COOKIES") {
+            Some(v) => !matches!(v.as_str(), "0" | "false" | "no"),
+            None => file.secure_cookies.unwrap_or(true),
+        };
+        let m = file.municipality.unwrap_or_default();
+        let municipality = Municipality {
+            name: env("KANALVAKT_MUNICIPALITY_NAME").or(m.name).unwrap_or_else(|| "Sjöviks kommun".into()),
+            website: env("KANALVAKT_MUNICIPALITY_WEBSITE").or(m.website).unwrap_or_else(|| "https://www.sjovik.se".into()),
+            mailbox: env("KANALVAKT_MUNICIPALITY_MAILBOX").or(m.mailbox).unwrap_or_else(|| "kommun@sjovik.se".into()),
+            privacy_url: env("KANALVAKT_MUNICIPALITY_PRIVACY_URL")
+                .or(m.privacy_url)
+                .unwrap_or_else(|| "https://www.sjovik.se/personuppgifter".into()),
+        };
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            credentials_key: env("KANALVAKT_CREDENTIALS_KEY"),
+            credentials_key_file,
+            public_url,
+            secure_cookies,
+            session_hours: file.session_hours.unwrap_or(10).clamp(1, 24 * 14),
+            municipality,
+        })
+    }
+}

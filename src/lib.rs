@@ -1,0 +1,9 @@
+//! Kanalvakt: the register, inbox and public records of a Swedish municipality's official
+//! social-media channels. See ARCHITECTURE.md for the map.
+
+pub mod config;
+pub mod crypto;
+pub mod service;
+pub mod storage;
+
+pub use kanalvakt_domain as domain;

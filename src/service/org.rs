@@ -1,0 +1,189 @@
+//! People, units, roles, party links and API tokens.
+
+use kanalvakt_domain::{
+    PersonId, UnitId, authz,
+    org::{RoleGrant, UnitKind},
+};
+use serde_json::json;
+
+use super::{Ctx, Result, ServiceError, Services, forbidden, invalid};
+use crate::{
+    crypto,
+    storage::{NewAudit, NewPerson, PartyLink},
+};
+
+/// A staff account to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub person: NewPerson,
+    pub password: Option<String>,
+    pub grants: Vec<RoleGrant>,
+}
+
+fn entry<'a>(ctx: &'a Ctx, action: &'a str, object_type: &'a str, object_id: String, after: serde_json::Value) -> NewAudit<'a> {
+    NewAudit { actor_id: Some(ctx.actor.person), actor_name: &ctx.name, action, object_type, object_id, channel_id: None, before: json!(null), after, source: &ctx.source }
+}
+
+impl Services {
+    /// A context for the command line and for system jobs: no person, full trust of the
+    /// operator who runs the binary on the server.
+    pub fn system_ctx(source: &str) -> Ctx {
+        Ctx { actor: authz::Actor { person: 0, unit: None, grants: Vec::new() }, name: format!("({source})"), source: source.to_string() }
+    }
+
+    fn audit_actor(ctx: &Ctx) -> Option<PersonId> {
+        (ctx.actor.person != 0).then_some(ctx.actor.person)
+    }
+
+    pub async fn add_unit(&self, ctx: &Ctx, kind: UnitKind, name: &str, is_communications: bool) -> Result<UnitId> {
+        self.require_org_admin(ctx)?;
+        if name.trim().is_empty() {
+            return Err(invalid("name", "REG-1", "Ge enheten ett namn.", "Give the unit a name."));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let id = self.store.insert_unit(tx.conn(), kind, name.trim(), is_communications, now).await?;
+        let mut e = entry(ctx, "unit.create", "unit", id.to_string(), json!({ "kind": kind, "name": name.trim(), "is_communications": is_communications }));
+        e.actor_id = Self::audit_actor(ctx);
+        self.store.audit(&mut tx, e, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn set_unit_head(&self, ctx: &Ctx, unit: UnitId, head: PersonId) -> Result<()> {
+        self.require_org_admin(ctx)?;
+        self.store.unit(unit).await?;
+        self.store.person(head).await?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        self.store.set_unit_head(tx.conn(), unit, Some(head)).await?;
+        let mut e = entry(ctx, "unit.set_head", "unit", unit.to_string(), json!({ "head_person_id": head }));
+        e.actor_id = Self::audit_actor(ctx);
+        self.store.audit(&mut tx, e, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn require_org_admin(&self, ctx: &Ctx) -> Result<()> {
+        if ctx.actor.person == 0 || authz::can_manage_organisation(&ctx.actor) {
+            Ok(())
+        } else {
+            Err(forbidden("Bara systemadministratören hanterar organisation och användare.", "Only the system administrator manages the organisation and users."))
+        }
+    }
+
+    /// Create a person (with a login if a user name and password are given) and their roles.
+    pub async fn add_user(&self, ctx: &Ctx, u: NewUser) -> Result<PersonId> {
+        self.require_org_admin(ctx)?;
+        let mut p = u.person;
+        if p.name.trim().is_empty() {
+            return Err(invalid("name", "ROLE-1", "Fyll i personens namn.", "Fill in the person's name."));
+        }
+        if !p.email.contains('@') {
+            return Err(invalid("email", "REG-1", "Fyll i en e-postadress, t.ex. fornamn.efternamn@sjovik.se.", "Fill in an e-mail address, e.g. firstname.lastname@sjovik.se."));
+        }
+        if let Some(pw) = &u.password {
+            crypto::check_password_strength(pw).map_err(|m| invalid("password", "ROLE-1", m, m))?;
+            let pw = pw.clone();
+            let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))??;
+            p.password_hash = Some(hash);
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let id = self.store.insert_person(tx.conn(), &p, now).await?;
+        for g in &u.grants {
+            self.store.grant_role(tx.conn(), id, *g, now).await?;
+        }
+        let after = json!({ "name": p.name, "email": p.email, "unit_id": p.unit_id, "username": p.username, "roles": u.grants });
+        let mut e = entry(ctx, "person.create", "person", id.to_string(), after);
+        e.actor_id = Self::audit_actor(ctx);
+        self.store.audit(&mut tx, e, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Set a new password and end the person's sessions.
+    pub async fn set_password(&self, ctx: &Ctx, person: PersonId, password: &str) -> Result<()> {
+        if ctx.actor.person != person {
+            self.require_org_admin(ctx)?;
+        }
+        crypto::check_password_strength(password).map_err(|m| invalid("password", "ROLE-1", m, m))?;
+        let pw = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&pw)).await.map_err(|e| ServiceError::Internal(e.to_string()))??;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        self.store.set_password(tx.conn(), person, &hash).await?;
+        let mut e = entry(ctx, "person.password", "person", person.to_string(), json!({ "password": "changed" }));
+        e.actor_id = Self::audit_actor(ctx);
+        self.store.audit(&mut tx, e, now).await?;
+        tx.commit().await?;
+        self.store.delete_sessions_of(person).await?;
+        Ok(())
+    }
+
+    pub async fn add_party_link(&self, ctx: &Ctx, party: &str, title: &str, url: &str) -> Result<i64> {
+        if !authz::can_manage_party_links(&ctx.actor) {
+            return Err(forbidden("Bara kommunikationsenheten hanterar partiernas länkar.", "Only the communications unit manages the parties' links."));
+        }
+        let mut findings = Vec::new();
+        if party.trim().is_empty() {
+            findings.push(kanalvakt_domain::validation::Finding::error("party", "REG-8", "Fyll i partiets namn.", "Fill in the party's name."));
+        }
+        if !matches!(url::Url::parse(url.trim()).map(|u| u.scheme().to_string()).as_deref(), Ok("http" | "https")) {
+            findings.push(kanalvakt_domain::validation::Finding::error("url", "REG-8", "Ange bloggens fullständiga adress, som börjar med https://.", "Give the blog's full address, starting with https://."));
+        }
+        if !findings.is_empty() {
+            return Err(ServiceError::Invalid(findings));
+        }
+        let title = if title.trim().is_empty() { party.trim() } else { title.trim() };
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let id = self.store.insert_party_link(tx.conn(), party.trim(), title, url.trim(), now).await?;
+        self.store.audit(&mut tx, entry(ctx, "party_link.add", "party_link", id.to_string(), json!({ "party": party.trim(), "title": title, "url": url.trim() })), now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn delete_party_link(&self, ctx: &Ctx, id: i64) -> Result<()> {
+        if !authz::can_manage_party_links(&ctx.actor) {
+            return Err(forbidden("Bara kommunikationsenheten hanterar partiernas länkar.", "Only the communications unit manages the parties' links."));
+        }
+        let before: Option<PartyLink> = self.store.party_links().await?.into_iter().find(|l| l.id == id);
+        let Some(before) = before else { return Err(ServiceError::NotFound) };
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        self.store.delete_party_link(tx.conn(), id).await?;
+        let mut e = entry(ctx, "party_link.delete", "party_link", id.to_string(), json!(null));
+        e.before = json!(before);
+        self.store.audit(&mut tx, e, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Create a personal API token; the clear token is returned once and never stored.
+    pub async fn create_api_token(&self, ctx: &Ctx, name: &str) -> Result<String> {
+        if name.trim().is_empty() {
+            return Err(invalid("name", "ROLE-1", "Ge nyckeln ett namn, t.ex. vad skriptet gör.", "Name the token, e.g. after what the script does."));
+        }
+        let token = format!("kv_{}", crypto::random_token()?);
+        let now = self.now();
+        let id = self.store.insert_api_token(ctx.actor.person, name.trim(), &crypto::token_hash(&token), now).await?;
+        let mut tx = self.store.begin().await?;
+        self.store.audit(&mut tx, entry(ctx, "api_token.create", "api_token", id.to_string(), json!({ "name": name.trim() })), now).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    pub async fn revoke_api_token(&self, ctx: &Ctx, id: i64) -> Result<()> {
+        let now = self.now();
+        if !self.store.revoke_api_token(ctx.actor.person, id, now).await? {
+            return Err(ServiceError::NotFound);
+        }
+        let mut tx = self.store.begin().await?;
+        self.store.audit(&mut tx, entry(ctx, "api_token.revoke", "api_token", id.to_string(), json!({ "revoked": true })), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
