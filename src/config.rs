@@ -109,9 +109,11 @@ impl Config {
             .unwrap_or_else(|| format!("http://{listen}"))
             .trim_end_matches('/')
             .to_string();
+        // Behind HTTPS (the public URL says so) cookies are Secure and `__Host-` prefixed; a
+        // plain-HTTP demo on localhost cannot use them.
         let secure_cookies = match env("KANALVAKT_SECURE_COOKIES") {
             Some(v) => !matches!(v.as_str(), "0" | "false" | "no"),
-            None => file.secure_cookies.unwrap_or(true),
+            None => file.secure_cookies.unwrap_or(public_url.starts_with("https://")),
         };
         let m = file.municipality.unwrap_or_default();
         let municipality = Municipality {

@@ -1,9 +1,12 @@
 //! Kanalvakt: the register, inbox and public records of a Swedish municipality's official
 //! social-media channels. See ARCHITECTURE.md for the map.
 
+pub mod app;
 pub mod config;
 pub mod crypto;
+pub mod demo;
 pub mod service;
 pub mod storage;
+pub mod web;
 
 pub use kanalvakt_domain as domain;

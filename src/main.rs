@@ -1,1 +1,225 @@
-fn main() {}
+//! The `kanalvakt` binary: one program with subcommands.
+
+use std::{io::BufRead, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use kanalvakt::{
+    app,
+    config::{CommonArgs, Config},
+    crypto::CredentialKey,
+    domain::org::{Role, RoleGrant, UnitKind},
+    service::{NewUser, Services},
+    storage::NewPerson,
+};
+
+#[derive(Parser)]
+#[command(name = "kanalvakt", version, about = "Kanalvakt: the register, inbox and public records of a municipality's official social-media channels")]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, env = "KANALVAKT_LISTEN")]
+        listen: Option<String>,
+        /// Fill an empty database with a fictional municipality and print the demo logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Förvaltningar and bolag.
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
+    },
+    /// The key that encrypts stored credentials.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exits non-zero naming the first broken entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff member with a login. The password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+        /// The unit's name or id.
+        #[arg(long)]
+        unit: Option<String>,
+        /// A role: system_admin, kommunikator, kommunchef, registrator, arkivarie, auditor, or
+        /// chef:UNIT. Repeat for several.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+    /// Set a new password (read from standard input); ends the user's sessions.
+    Passwd { username: String },
+}
+
+#[derive(Subcommand)]
+enum UnitCommand {
+    /// Add a förvaltning or bolag.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// forvaltning or bolag.
+        #[arg(long, default_value = "forvaltning")]
+        kind: String,
+        /// This is the communications unit (it must have admin rights on every channel).
+        #[arg(long)]
+        communications: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Print a new random credentials key (64 hex digits) for KANALVAKT_CREDENTIALS_KEY.
+    Generate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KANALVAKT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("kanalvakt: could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kanalvakt: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    eprintln!("Lösenord / password (at least 12 characters), then Enter:");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_string();
+    if pw.is_empty() {
+        anyhow::bail!("no password given on standard input");
+    }
+    Ok(pw)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Key { command: KeyCommand::Generate } = cli.command {
+        println!("{}", CredentialKey::generate()?.to_hex());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let config = Config::load(&cli.common, listen)?;
+    let svc = app::services(&config).await?;
+    match cli.command {
+        Command::Serve { demo, .. } => {
+            app::run_server(config, svc, demo).await?;
+        }
+        Command::Audit { command: AuditCommand::Verify } => match svc.store.verify_audit().await? {
+            Ok(n) => println!("audit log intact: {n} entries verified"),
+            Err(e) => {
+                eprintln!("AUDIT LOG BROKEN at entry {}: {e}", e.seq());
+                return Ok(ExitCode::from(2));
+            }
+        },
+        Command::User { command: UserCommand::Add { username, name, email, phone, unit, roles } } => {
+            let units = svc.store.units().await?;
+            let find_unit = |u: &str| {
+                units
+                    .iter()
+                    .find(|x| x.id.to_string() == u || x.name.eq_ignore_ascii_case(u))
+                    .map(|x| x.id)
+                    .ok_or_else(|| anyhow::anyhow!("no unit named {u:?}; list them on /app/organisation or add one with `kanalvakt unit add`"))
+            };
+            let unit_id = unit.as_deref().map(find_unit).transpose()?;
+            let mut grants = Vec::new();
+            for r in &roles {
+                let (code, scope) = r.split_once(':').map(|(a, b)| (a, Some(b))).unwrap_or((r.as_str(), None));
+                let role = Role::parse(code).ok_or_else(|| {
+                    anyhow::anyhow!("unknown role {code:?}; use one of: {}", Role::ALL.map(|r| r.code()).join(", "))
+                })?;
+                let g = match (role.is_unit_scoped(), scope) {
+                    (true, Some(u)) => RoleGrant::for_unit(role, find_unit(u)?),
+                    (true, None) => anyhow::bail!("the role {code} needs a unit: --role {code}:UNIT"),
+                    (false, _) => RoleGrant::global(role),
+                };
+                grants.push(g);
+            }
+            let password = read_password()?;
+            let person = NewPerson { name, email, phone, title: String::new(), unit_id, username: Some(username.trim().to_lowercase()), password_hash: None };
+            let id = svc.add_user(&Services::system_ctx("cli"), NewUser { person, password: Some(password), grants }).await.map_err(cli_error)?;
+            println!("user {username} added (person id {id})");
+        }
+        Command::User { command: UserCommand::Passwd { username } } => {
+            let person = svc
+                .store
+                .person_by_username(&username.trim().to_lowercase())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user named {username:?}"))?;
+            let password = read_password()?;
+            svc.set_password(&Services::system_ctx("cli"), person.id, &password).await.map_err(cli_error)?;
+            println!("password changed for {username}; their sessions are ended");
+        }
+        Command::Unit { command: UnitCommand::Add { name, kind, communications } } => {
+            let kind = UnitKind::parse(&kind).ok_or_else(|| anyhow::anyhow!("kind must be forvaltning or bolag, not {kind:?}"))?;
+            let id = svc.add_unit(&Services::system_ctx("cli"), kind, &name, communications).await.map_err(cli_error)?;
+            println!("unit {name} added (id {id})");
+        }
+        Command::Key { .. } => unreachable!("handled above"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Turn a service error into a message for the terminal.
+fn cli_error(e: kanalvakt::service::ServiceError) -> anyhow::Error {
+    use kanalvakt::service::ServiceError as E;
+    match e {
+        E::Invalid(findings) => anyhow::anyhow!(
+            "{}",
+            findings.iter().map(|f| format!("{}: {}", f.field, f.message.en)).collect::<Vec<_>>().join("; ")
+        ),
+        E::Conflict(t) | E::Forbidden(t) => anyhow::anyhow!("{}", t.en),
+        other => anyhow::anyhow!("{other}"),
+    }
+}

@@ -24,7 +24,7 @@ use crate::{
 
 pub use credentials::RevealedCredential;
 pub use org::NewUser;
-pub use register::{ChannelInput, ChannelView, LifecycleAction, PendingApproval, UpdateOutcome};
+pub use register::{ChannelInput, ChannelView, LifecycleAction, PendingApproval, UpdateOutcome, facts as register_facts};
 
 /// Where "now" comes from. Tests and the demo can pin it; nothing else calls the system clock.
 pub trait Clock: Send + Sync {

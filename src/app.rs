@@ -1,0 +1,63 @@
+//! Putting the application together: storage, key, services, web server.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::{
+    config::Config,
+    crypto::CredentialKey,
+    demo,
+    service::{Services, SystemClock},
+    storage::Store,
+    web::{self, AppState, Metrics},
+};
+
+/// Open the database (creating and migrating it), load the credentials key, build services.
+pub async fn services(config: &Config) -> anyhow::Result<Services> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("could not create the data directory {}", config.data_dir.display()))?;
+    }
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("could not open the database ({})", redact(&config.database_url)))?;
+    let key = match &config.credentials_key {
+        Some(hex) => CredentialKey::from_hex(hex).context("KANALVAKT_CREDENTIALS_KEY")?,
+        None => CredentialKey::load_or_create(&config.credentials_key_file)?,
+    };
+    Ok(Services { store, key, clock: Arc::new(SystemClock), municipality: config.municipality.clone() })
+}
+
+/// The database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn state(config: Config, svc: Services) -> AppState {
+    AppState { svc, config: Arc::new(config), metrics: Arc::new(Metrics::default()) }
+}
+
+pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        demo::seed(&svc).await.context("could not seed the demo municipality")?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {} (is another program using the port? try --listen 127.0.0.1:8081)", config.listen))?;
+    let addr = listener.local_addr()?;
+    let public = if config.public_url.contains(&config.listen.to_string()) { format!("http://{addr}") } else { config.public_url.clone() };
+    println!("Kanalvakt is running: {public}/kanaler (public)  {public}/login (staff)");
+    println!("Database: {} · data directory: {}", svc.store.backend().name(), config.data_dir.display());
+    if demo {
+        demo::print_logins();
+    }
+    web::serve(state(config, svc), listener).await.context("the web server stopped")?;
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! The web: public pages, the staff UI and the JSON API, all server-rendered and usable without
+//! JavaScript. Handlers translate HTTP to service calls and back; rules live in the services
+//! and the domain.
+
+pub mod api;
+mod auth;
+mod error;
+mod forms;
+mod metrics;
+mod page;
+mod public;
+mod staff;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request, State},
+    http::{HeaderValue, header},
+    middleware::{self, Next},
+    response::Response,
+    routing::{get, post},
+};
+use tower_http::{limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
+
+use crate::{config::Config, service::Services};
+
+pub use auth::LOGIN_THROTTLE;
+pub use metrics::Metrics;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub svc: Services,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Largest request body accepted: forms and API bodies are small; anything larger is refused
+/// before it is read.
+const MAX_BODY: usize = 256 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let public = Router::new()
+        .route("/", get(public::home))
+        .route("/kanaler", get(public::channels))
+        .route("/kanaler.json", get(public::channels_json))
+        .route("/kanaler.atom", get(public::channels_atom))
+        .route("/kanaler/{id}", get(public::channel))
+        .route("/verifiera", get(public::verify))
+        .route("/tillganglighet", get(public::accessibility))
+        .route("/healthz", get(public::healthz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/static/kanalvakt.css", get(public::css));
+    let staff = Router::new()
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/app", get(staff::dashboard))
+        .route("/app/kanaler", get(staff::channels))
+        .route("/app/kanaler/ny", get(staff::new_channel_form).post(staff::create_channel))
+        .route("/app/kanaler/{id}", get(staff::channel))
+        .route("/app/kanaler/{id}/andra", get(staff::edit_channel_form).post(staff::update_channel))
+        .route("/app/kanaler/{id}/skicka", post(staff::submit_plan))
+        .route("/app/kanaler/{id}/beslut", post(staff::decide))
+        .route("/app/kanaler/{id}/status", post(staff::lifecycle))
+        .route("/app/kanaler/{id}/inloggning", get(staff::credentials).post(staff::add_credential))
+        .route("/app/inloggning/{id}/visa", post(staff::reveal_credential))
+        .route("/app/partier", get(staff::party_links).post(staff::add_party_link))
+        .route("/app/partier/{id}/ta-bort", post(staff::delete_party_link))
+        .route("/app/logg", get(staff::audit_log))
+        .route("/app/organisation", get(staff::organisation))
+        .route("/app/nycklar", get(staff::api_tokens).post(staff::create_api_token))
+        .route("/app/nycklar/{id}/aterkalla", post(staff::revoke_api_token));
+    Router::new()
+        .merge(public)
+        .merge(staff)
+        .nest("/api/v1", api::router())
+        .fallback(public::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                 frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .with_state(state)
+}
+
+/// Count responses for /metrics, and remember a language chosen with `?lang=` in a cookie.
+async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let chosen = req
+        .uri()
+        .query()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.into_owned()))
+        .and_then(|v| kanalvakt_domain::i18n::Lang::parse(&v));
+    let mut res = next.run(req).await;
+    state.metrics.count_response(res.status().as_u16());
+    if let Some(lang) = chosen {
+        if let Ok(v) = HeaderValue::from_str(&format!("kv_lang={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.code())) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// Serve until Ctrl-C / SIGTERM.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
