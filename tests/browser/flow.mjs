@@ -122,13 +122,13 @@ async function step(name, fn) {
   } catch (e) {
     failed++;
     const [first, ...rest] = stripAnsi(e instanceof Error ? e.message : e).split('\n');
-    const ctx = e instanceof StepError && e.withContext ? '' : await pageContext().catch(() => '(no page context)');
+    const ctx = e instanceof StepError && e.withContext ? '' : await pageContext();
     // Where in this script, for errors that are not a described check (a Playwright timeout, a bug here).
     const where = e instanceof StepError ? '' : (String(e?.stack || '').match(/flow\.mjs:\d+/g) || []).slice(0, 2).join(' ← ');
     const detail = [...rest, where && `(in ${where})`, ctx].filter((l) => l && l.trim()).join('\n');
     failures.push(`${name}: ${first}`);
     log(`  ✗ ${name}: ${first}${detail ? '\n' + indent(detail, 6) : ''}`);
-    await shot(`FAILED-${slug(name)}`).catch(() => {});
+    await withTimeout(shot(`FAILED-${slug(name)}`), TIMEOUT, 'failure screenshot').catch((err) => log(`  · no failure screenshot: ${stripAnsi(err.message).split('\n')[0]}`));
     await finish(1);
   }
 }
@@ -153,6 +153,12 @@ async function shot(name) {
 
 /** What the page says, for failure messages: URL, status, alerts, errors, the start of <main>. */
 async function pageContext() {
+  // A page stuck in a navigation never answers evaluate(): bound it.
+  return withTimeout(pageContextInner(), TIMEOUT, 'reading the page').catch(
+    (e) => `at ${page?.url()} (could not read the page: ${stripAnsi(e.message).split('\n')[0]})`,
+  );
+}
+async function pageContextInner() {
   if (!page) return '(no page)';
   const url = page.url();
   const info = await page
@@ -206,7 +212,8 @@ async function submitVia(locator, what) {
     .waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: TIMEOUT })
     .then(() => true, () => false);
   try {
-    await locator.click({ timeout: TIMEOUT });
+    // noWaitAfter: the navigation is awaited below, with a clearer message if it never comes.
+    await locator.click({ timeout: TIMEOUT, noWaitAfter: true });
   } catch (e) {
     throw new StepError(`${what}: clicking failed: ${stripAnsi(e.message).split('\n')[0]}`);
   }
@@ -374,10 +381,11 @@ async function approveAs(user, id, stepLabel) {
   await logout(user);
 }
 
+let finishing = false;
 async function finish(code) {
-  try {
-    if (browser) await browser.close();
-  } catch {}
+  if (finishing) return new Promise(() => {}); // already ending: let that finish exit
+  finishing = true;
+  if (browser) await withTimeout(browser.close(), 10_000, 'closing the browser').catch(() => {});
   log('\n────────────────────────────────────────');
   if (warnings.length) {
     log(`Warnings (${warnings.length}):`);

@@ -1,1 +1,15 @@
+//! The scenario suite: the real application on a random port, a fresh database per test, on
+//! SQLite always and on PostgreSQL when `KANALVAKT_TEST_POSTGRES_URL` is set. One test binary
+//! (faster to link than many).
 
+mod api;
+mod audit;
+mod auth;
+mod browser;
+mod cli;
+mod harness;
+mod public;
+mod register;
+mod roles;
+
+pub use harness::*;

@@ -345,9 +345,15 @@ pub fn validate_identity(id: &ChannelIdentity) -> Vec<Finding> {
 /// Abbreviations that are common enough that every visitor knows them.
 const KNOWN_ABBREVIATIONS: [&str; 12] = ["sfi", "it", "ab", "vd", "bup", "lss", "hvb", "ssk", "gy", "nu", "ny", "tv"];
 
+/// Consonant clusters a Swedish word may start with; any other run of three consonants at the
+/// start of a word ("sjk…", "kff…") is a sign of an abbreviation.
+const INITIAL_CLUSTERS: [&str; 9] = ["skr", "spr", "str", "skv", "spl", "sch", "stj", "skj", "sjw"];
+
 /// Words in an account name or handle that look like cryptic abbreviations (PRE-1: "Inga
-/// förkortningar t.ex. norakm"): a run of three or more letters with no vowel, a short
-/// all-capital token, or a word ending in a common truncation such as "km", "kn" or "bibl".
+/// förkortningar t.ex. norakm"): a word with no vowel, a short all-capital token, a word that
+/// starts with three consonants no Swedish word starts with, or one ending in a common
+/// truncation such as "km", "kn" or "bibl". Swedish has long clusters inside words
+/// ("räddningstjänsten"), so only the start and the end are judged.
 pub fn cryptic_abbreviations(s: &str) -> Vec<String> {
     const VOWELS: &str = "aeiouyåäöéAEIOUYÅÄÖÉ";
     let mut found = Vec::new();
@@ -361,27 +367,16 @@ pub fn cryptic_abbreviations(s: &str) -> Vec<String> {
             continue;
         }
         let n = letters.chars().count();
-        let no_vowel_run = longest_consonant_run(&lower) >= 4 || (n >= 2 && !letters.chars().any(|c| VOWELS.contains(c)));
+        let no_vowel = n >= 2 && !letters.chars().any(|c| VOWELS.contains(c));
         let all_caps = (2..=5).contains(&n) && letters.chars().all(|c| c.is_uppercase());
+        let lead: String = lower.chars().take_while(|c| !VOWELS.contains(*c)).collect();
+        let odd_start = lead.chars().count() >= 3 && !INITIAL_CLUSTERS.iter().any(|c| lead.starts_with(c));
         let truncated = n > 4 && ["km", "kn", "kmn", "bibl", "forv", "förv"].iter().any(|t| lower.ends_with(t));
-        if no_vowel_run || all_caps || truncated {
+        if no_vowel || all_caps || odd_start || truncated {
             found.push(raw.to_string());
         }
     }
     found
-}
-
-fn longest_consonant_run(s: &str) -> usize {
-    let (mut best, mut run) = (0, 0);
-    for c in s.chars() {
-        if "aeiouyåäöé".contains(c) || !c.is_alphabetic() {
-            run = 0;
-        } else {
-            run += 1;
-            best = best.max(run);
-        }
-    }
-    best
 }
 
 #[cfg(test)]
@@ -504,6 +499,8 @@ mod tests {
         assert!(cryptic_abbreviations("sjovikskommun").is_empty());
         assert!(cryptic_abbreviations("Biblioteket i Sjövik").is_empty());
         assert!(cryptic_abbreviations("SFI Sjövik").is_empty());
+        assert!(cryptic_abbreviations("Räddningstjänsten raddningstjanstensjovik strandskolan").is_empty());
+        assert_eq!(cryptic_abbreviations("sjkungdg"), vec!["sjkungdg"]);
         let id = ChannelIdentity { platform: Platform::Facebook, name: "Sjöviks bibliotek".into(), handle: "sjkbibl".into(), url: "https://facebook.com/sjkbibl".into() };
         let f = validate_identity(&id);
         assert_eq!(f.len(), 1, "{f:?}");
