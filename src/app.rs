@@ -48,11 +48,18 @@ pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Re
     if demo {
         demo::seed(&svc).await.context("could not seed the demo municipality")?;
     }
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("could not listen on {} (is another program using the port? try --listen 127.0.0.1:8081)", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
+        format!(
+            "could not listen on {} (is another program using the port? try --listen 127.0.0.1:8081)",
+            config.listen
+        )
+    })?;
     let addr = listener.local_addr()?;
-    let public = if config.public_url.contains(&config.listen.to_string()) { format!("http://{addr}") } else { config.public_url.clone() };
+    let public = if config.public_url.contains(&config.listen.to_string()) {
+        format!("http://{addr}")
+    } else {
+        config.public_url.clone()
+    };
     println!("Kanalvakt is running: {public}/kanaler (public)  {public}/login (staff)");
     println!("Database: {} · data directory: {}", svc.store.backend().name(), config.data_dir.display());
     if demo {

@@ -87,12 +87,12 @@ impl Config {
             None => FileConfig::default(),
         };
         let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("kanalvakt-data"));
-        let listen_text = listen
-            .or_else(|| env("KANALVAKT_LISTEN"))
-            .or(file.listen)
-            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen_text =
+            listen.or_else(|| env("KANALVAKT_LISTEN")).or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
         let listen: SocketAddr = listen_text.parse().map_err(|_| {
-            ConfigError::Invalid(format!("listen address {listen_text:?} is not an address and port, e.g. 127.0.0.1:8080"))
+            ConfigError::Invalid(format!(
+                "listen address {listen_text:?} is not an address and port, e.g. 127.0.0.1:8080"
+            ))
         })?;
         let database_url = args
             .database_url
@@ -118,7 +118,9 @@ impl Config {
         let m = file.municipality.unwrap_or_default();
         let municipality = Municipality {
             name: env("KANALVAKT_MUNICIPALITY_NAME").or(m.name).unwrap_or_else(|| "Sjöviks kommun".into()),
-            website: env("KANALVAKT_MUNICIPALITY_WEBSITE").or(m.website).unwrap_or_else(|| "https://www.sjovik.se".into()),
+            website: env("KANALVAKT_MUNICIPALITY_WEBSITE")
+                .or(m.website)
+                .unwrap_or_else(|| "https://www.sjovik.se".into()),
             mailbox: env("KANALVAKT_MUNICIPALITY_MAILBOX").or(m.mailbox).unwrap_or_else(|| "kommun@sjovik.se".into()),
             privacy_url: env("KANALVAKT_MUNICIPALITY_PRIVACY_URL")
                 .or(m.privacy_url)

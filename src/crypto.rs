@@ -104,7 +104,8 @@ impl CredentialKey {
         let mut key = [0u8; 32];
         for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
             let pair = std::str::from_utf8(chunk).map_err(|_| CryptoError::BadKey("not text".into()))?;
-            key[i] = u8::from_str_radix(pair, 16).map_err(|_| CryptoError::BadKey(format!("{pair:?} is not hexadecimal")))?;
+            key[i] = u8::from_str_radix(pair, 16)
+                .map_err(|_| CryptoError::BadKey(format!("{pair:?} is not hexadecimal")))?;
         }
         let id = hex(&Sha256::digest(key))[..8].to_string();
         Ok(CredentialKey { key, id })
@@ -180,7 +181,7 @@ pub fn credential_aad(channel: i64, credential: i64) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()

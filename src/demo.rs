@@ -82,19 +82,201 @@ struct DemoChannel {
 }
 
 const CHANNELS: &[DemoChannel] = &[
-    DemoChannel { platform: Platform::Facebook, name: "Sjöviks kommun", handle: "sjovikskommun", url: "https://www.facebook.com/sjovikskommun", unit: "Kommunikationsenheten", dialogue: true, email: "kommunikation@sjovik.se", purpose: "Informera invånarna om kommunens service, beslut och händelser och svara på frågor", audience: "Invånare, företagare och besökare i Sjövik", frequency: "varje vardag", admins: ["kim", "maja"], substitute: "karl", goal: Goal::Active },
-    DemoChannel { platform: Platform::Instagram, name: "Sjöviks kommun", handle: "sjovikskommun", url: "https://www.instagram.com/sjovikskommun", unit: "Kommunikationsenheten", dialogue: true, email: "kommunikation@sjovik.se", purpose: "Visa vardagen i kommunens verksamheter med bild och film", audience: "Invånare 16–45 år", frequency: "tre gånger i veckan", admins: ["kim", "maja"], substitute: "karl", goal: Goal::Active },
-    DemoChannel { platform: Platform::Linkedin, name: "Sjöviks kommun", handle: "sjoviks-kommun", url: "https://www.linkedin.com/company/sjoviks-kommun", unit: "Kommunledningsförvaltningen", dialogue: true, email: "kommunikation@sjovik.se", purpose: "Marknadsföra kommunen som arbetsgivare", audience: "Yrkesverksamma och studenter", frequency: "en gång i veckan", admins: ["kim", "maja"], substitute: "karl", goal: Goal::Active },
-    DemoChannel { platform: Platform::Mastodon, name: "Sjöviks kommun", handle: "@kommun@social.sjovik.se", url: "https://social.sjovik.se/@kommun", unit: "Kommunikationsenheten", dialogue: true, email: "kommunikation@sjovik.se", purpose: "Nyheter och driftinformation från kommunen i ett öppet socialt nätverk", audience: "Invånare som följer kommunen utanför de kommersiella plattformarna", frequency: "varje vardag", admins: ["kim", "maja"], substitute: "karl", goal: Goal::Active },
-    DemoChannel { platform: Platform::Facebook, name: "Sjöviks bibliotek", handle: "sjoviksbibliotek", url: "https://www.facebook.com/sjoviksbibliotek", unit: "Kultur- och fritidsförvaltningen", dialogue: true, email: "biblioteket@sjovik.se", purpose: "Tipsa om bibliotekets program, nya böcker och öppettider", audience: "Låntagare, föräldrar och förskolor", frequency: "minst två gånger i veckan", admins: ["alva", "bo"], substitute: "cecilia", goal: Goal::Active },
-    DemoChannel { platform: Platform::Instagram, name: "Sjöviks bibliotek", handle: "sjoviksbibliotek", url: "https://www.instagram.com/sjoviksbibliotek", unit: "Kultur- och fritidsförvaltningen", dialogue: true, email: "biblioteket@sjovik.se", purpose: "Boktips och bilder från bibliotekets evenemang", audience: "Unga vuxna och familjer", frequency: "två gånger i veckan", admins: ["alva", "bo"], substitute: "cecilia", goal: Goal::Active },
-    DemoChannel { platform: Platform::X, name: "Räddningstjänsten Sjövik", handle: "raddningstjanstensjovik", url: "https://x.com/raddningstjanstensjovik", unit: "Räddningstjänsten Sjövik", dialogue: true, email: "raddningstjansten@sjovik.se", purpose: "Varna och informera vid olyckor, bränder och störningar", audience: "Allmänheten och medier", frequency: "vid händelser, minst varje vecka", admins: ["elin", "ivar"], substitute: "kim", goal: Goal::Active },
-    DemoChannel { platform: Platform::Facebook, name: "Sjöviksbostäder", handle: "sjoviksbostader", url: "https://www.facebook.com/sjoviksbostader", unit: "Sjöviksbostäder AB", dialogue: true, email: "kundservice@sjoviksbostader.se", purpose: "Informera hyresgäster om underhåll, störningar och lediga lägenheter", audience: "Hyresgäster och bostadssökande", frequency: "varje vecka", admins: ["olle", "vera"], substitute: "maja", goal: Goal::Active },
-    DemoChannel { platform: Platform::Blog, name: "Näringsliv i Sjövik", handle: "naringsliv", url: "https://naringsliv.sjovik.se/blogg", unit: "Samhällsbyggnadsförvaltningen", dialogue: false, email: "naringsliv@sjovik.se", purpose: "Berätta om företagande, etableringar och upphandlingar i Sjövik", audience: "Företagare och investerare", frequency: "två gånger i månaden", admins: ["nils", "helena"], substitute: "kim", goal: Goal::Active },
-    DemoChannel { platform: Platform::Youtube, name: "Sjöviks skolor", handle: "sjovikskolor", url: "https://www.youtube.com/@sjovikskolor", unit: "Barn- och utbildningsförvaltningen", dialogue: true, email: "buf@sjovik.se", purpose: "Filmer om skolval, skolstart och elevernas arbete", audience: "Elever och vårdnadshavare", frequency: "en gång i månaden", admins: ["david", "gustav"], substitute: "kim", goal: Goal::Paused },
-    DemoChannel { platform: Platform::Tiktok, name: "Ung i Sjövik", handle: "ungisjovik", url: "https://www.tiktok.com/@ungisjovik", unit: "Kultur- och fritidsförvaltningen", dialogue: true, email: "ung@sjovik.se", purpose: "Nå unga med information om fritidsgårdar, sommarjobb och lovaktiviteter", audience: "Unga 13–19 år", frequency: "tre gånger i veckan", admins: ["cecilia", "bo"], substitute: "alva", goal: Goal::Awaiting },
-    DemoChannel { platform: Platform::Instagram, name: "Sjöviks kulturskola", handle: "sjovikskulturskola", url: "https://www.instagram.com/sjovikskulturskola", unit: "Kultur- och fritidsförvaltningen", dialogue: true, email: "kulturskolan@sjovik.se", purpose: "", audience: "", frequency: "", admins: ["cecilia", "cecilia"], substitute: "", goal: Goal::Draft },
-    DemoChannel { platform: Platform::X, name: "BUF Sjövik", handle: "sjkbuf", url: "https://x.com/sjkbuf", unit: "Barn- och utbildningsförvaltningen", dialogue: true, email: "buf@sjovik.se", purpose: "Nyheter från barn- och utbildningsförvaltningen", audience: "Vårdnadshavare", frequency: "varje vecka", admins: ["david", "gustav"], substitute: "kim", goal: Goal::Closed },
+    DemoChannel {
+        platform: Platform::Facebook,
+        name: "Sjöviks kommun",
+        handle: "sjovikskommun",
+        url: "https://www.facebook.com/sjovikskommun",
+        unit: "Kommunikationsenheten",
+        dialogue: true,
+        email: "kommunikation@sjovik.se",
+        purpose: "Informera invånarna om kommunens service, beslut och händelser och svara på frågor",
+        audience: "Invånare, företagare och besökare i Sjövik",
+        frequency: "varje vardag",
+        admins: ["kim", "maja"],
+        substitute: "karl",
+        goal: Goal::Active,
+    },
+    DemoChannel {
+        platform: Platform::Instagram,
+        name: "Sjöviks kommun",
+        handle: "sjovikskommun",
+        url: "https://www.instagram.com/sjovikskommun",
+        unit: "Kommunikationsenheten",
+        dialogue: true,
+        email: "kommunikation@sjovik.se",
+        purpose: "Visa vardagen i kommunens verksamheter med bild och film",
+        audience: "Invånare 16–45 år",
+        frequency: "tre gånger i veckan",
+        admins: ["kim", "maja"],
+        substitute: "karl",
+        goal: Goal::Active,
+    },
+    DemoChannel {
+        platform: Platform::Linkedin,
+        name: "Sjöviks kommun",
+        handle: "sjoviks-kommun",
+        url: "https://www.linkedin.com/company/sjoviks-kommun",
+        unit: "Kommunledningsförvaltningen",
+        dialogue: true,
+        email: "kommunikation@sjovik.se",
+        purpose: "Marknadsföra kommunen som arbetsgivare",
+        audience: "Yrkesverksamma och studenter",
+        frequency: "en gång i veckan",
+        admins: ["kim", "maja"],
+        substitute: "karl",
+        goal: Goal::Active,
+    },
+    DemoChannel {
+        platform: Platform::Mastodon,
+        name: "Sjöviks kommun",
+        handle: "@kommun@social.sjovik.se",
+        url: "https://social.sjovik.se/@kommun",
+        unit: "Kommunikationsenheten",
+        dialogue: true,
+        email: "kommunikation@sjovik.se",
+        purpose: "Nyheter och driftinformation från kommunen i ett öppet socialt nätverk",
+        audience: "Invånare som följer kommunen utanför de kommersiella plattformarna",
+        frequency: "varje vardag",
+        admins: ["kim", "maja"],
+        substitute: "karl",
+        goal: Goal::Active,
+    },
+    DemoChannel {
+        platform: Platform::Facebook,
+        name: "Sjöviks bibliotek",
+        handle: "sjoviksbibliotek",
+        url: "https://www.facebook.com/sjoviksbibliotek",
+        unit: "Kultur- och fritidsförvaltningen",
+        dialogue: true,
+        email: "biblioteket@sjovik.se",
+        purpose: "Tipsa om bibliotekets program, nya böcker och öppettider",
+        audience: "Låntagare, föräldrar och förskolor",
+        frequency: "minst två gånger i veckan",
+        admins: ["alva", "bo"],
+        substitute: "cecilia",
+        goal: Goal::Active,
+    },
+    DemoChannel {
+        platform: Platform::Instagram,
+        name: "Sjöviks bibliotek",
+        handle: "sjoviksbibliotek",
+        url: "https://www.instagram.com/sjoviksbibliotek",
+        unit: "Kultur- och fritidsförvaltningen",
+        dialogue: true,
+        email: "biblioteket@sjovik.se",
+        purpose: "Boktips och bilder från bibliotekets evenemang",
+        audience: "Unga vuxna och familjer",
+        frequency: "två gånger i veckan",
+        admins: ["alva", "bo"],
+        substitute: "cecilia",
+        goal: Goal::Active,
+    },
+    DemoChannel {
+        platform: Platform::X,
+        name: "Räddningstjänsten Sjövik",
+        handle: "raddningstjanstensjovik",
+        url: "https://x.com/raddningstjanstensjovik",
+        unit: "Räddningstjänsten Sjövik",
+        dialogue: true,
+        email: "raddningstjansten@sjovik.se",
+        purpose: "Varna och informera vid olyckor, bränder och störningar",
+        audience: "Allmänheten och medier",
+        frequency: "vid händelser, minst varje vecka",
+        admins: ["elin", "ivar"],
+        substitute: "kim",
+        goal: Goal::Active,
+    },
+    DemoChannel {
+        platform: Platform::Facebook,
+        name: "Sjöviksbostäder",
+        handle: "sjoviksbostader",
+        url: "https://www.facebook.com/sjoviksbostader",
+        unit: "Sjöviksbostäder AB",
+        dialogue: true,
+        email: "kundservice@sjoviksbostader.se",
+        purpose: "Informera hyresgäster om underhåll, störningar och lediga lägenheter",
+        audience: "Hyresgäster och bostadssökande",
+        frequency: "varje vecka",
+        admins: ["olle", "vera"],
+        substitute: "maja",
+        goal: Goal::Active,
+    },
+    DemoChannel {
+        platform: Platform::Blog,
+        name: "Näringsliv i Sjövik",
+        handle: "naringsliv",
+        url: "https://naringsliv.sjovik.se/blogg",
+        unit: "Samhällsbyggnadsförvaltningen",
+        dialogue: false,
+        email: "naringsliv@sjovik.se",
+        purpose: "Berätta om företagande, etableringar och upphandlingar i Sjövik",
+        audience: "Företagare och investerare",
+        frequency: "två gånger i månaden",
+        admins: ["nils", "helena"],
+        substitute: "kim",
+        goal: Goal::Active,
+    },
+    DemoChannel {
+        platform: Platform::Youtube,
+        name: "Sjöviks skolor",
+        handle: "sjovikskolor",
+        url: "https://www.youtube.com/@sjovikskolor",
+        unit: "Barn- och utbildningsförvaltningen",
+        dialogue: true,
+        email: "buf@sjovik.se",
+        purpose: "Filmer om skolval, skolstart och elevernas arbete",
+        audience: "Elever och vårdnadshavare",
+        frequency: "en gång i månaden",
+        admins: ["david", "gustav"],
+        substitute: "kim",
+        goal: Goal::Paused,
+    },
+    DemoChannel {
+        platform: Platform::Tiktok,
+        name: "Ung i Sjövik",
+        handle: "ungisjovik",
+        url: "https://www.tiktok.com/@ungisjovik",
+        unit: "Kultur- och fritidsförvaltningen",
+        dialogue: true,
+        email: "ung@sjovik.se",
+        purpose: "Nå unga med information om fritidsgårdar, sommarjobb och lovaktiviteter",
+        audience: "Unga 13–19 år",
+        frequency: "tre gånger i veckan",
+        admins: ["cecilia", "bo"],
+        substitute: "alva",
+        goal: Goal::Awaiting,
+    },
+    DemoChannel {
+        platform: Platform::Instagram,
+        name: "Sjöviks kulturskola",
+        handle: "sjovikskulturskola",
+        url: "https://www.instagram.com/sjovikskulturskola",
+        unit: "Kultur- och fritidsförvaltningen",
+        dialogue: true,
+        email: "kulturskolan@sjovik.se",
+        purpose: "",
+        audience: "",
+        frequency: "",
+        admins: ["cecilia", "cecilia"],
+        substitute: "",
+        goal: Goal::Draft,
+    },
+    DemoChannel {
+        platform: Platform::X,
+        name: "BUF Sjövik",
+        handle: "sjkbuf",
+        url: "https://x.com/sjkbuf",
+        unit: "Barn- och utbildningsförvaltningen",
+        dialogue: true,
+        email: "buf@sjovik.se",
+        purpose: "Nyheter från barn- och utbildningsförvaltningen",
+        audience: "Vårdnadshavare",
+        frequency: "varje vecka",
+        admins: ["david", "gustav"],
+        substitute: "kim",
+        goal: Goal::Closed,
+    },
 ];
 
 const PARTY_LINKS: &[(&str, &str, &str)] = &[
@@ -127,7 +309,8 @@ pub async fn seed(svc: &Services) -> anyhow::Result<bool> {
     let mut people = BTreeMap::new();
     for (username, name, title, unit, roles, heads) in PEOPLE {
         let unit_id = units[unit];
-        let email = format!("{}@sjovik.se", name.to_lowercase().replace(' ', ".").replace('å', "a").replace('ä', "a").replace('ö', "o"));
+        let email =
+            format!("{}@sjovik.se", name.to_lowercase().replace(' ', ".").replace(['å', 'ä'], "a").replace('ö', "o"));
         let person = NewPerson {
             name: (*name).into(),
             email,
@@ -159,12 +342,23 @@ pub async fn seed(svc: &Services) -> anyhow::Result<bool> {
         let plan = ActivityPlan {
             purpose: c.purpose.into(),
             target_audience: c.audience.into(),
-            goal: if c.purpose.is_empty() { String::new() } else { "Fler invånare ska känna till och använda kommunens service".into() },
-            editorial_plan: if c.purpose.is_empty() { String::new() } else { format!("Inlägg {}; planeras i kommunikationsenhetens kalender", c.frequency) },
+            goal: if c.purpose.is_empty() {
+                String::new()
+            } else {
+                "Fler invånare ska känna till och använda kommunens service".into()
+            },
+            editorial_plan: if c.purpose.is_empty() {
+                String::new()
+            } else {
+                format!("Inlägg {}; planeras i kommunikationsenhetens kalender", c.frequency)
+            },
             administrators: c.admins.iter().map(|a| people[a]).collect(),
             operators: vec![people[c.admins[0]]],
             substitute,
-            monitoring: MonitoringSchedule { days: [true, true, true, true, true, false, c.dialogue], ..Default::default() },
+            monitoring: MonitoringSchedule {
+                days: [true, true, true, true, true, false, c.dialogue],
+                ..Default::default()
+            },
             update_frequency: c.frequency.into(),
             hours_per_week: (!c.purpose.is_empty()).then_some(4.0),
             answer_promise: AnswerPromise::NextWorkingDay,
@@ -188,13 +382,22 @@ pub async fn seed(svc: &Services) -> anyhow::Result<bool> {
         svc.submit_plan(&kim, id).await.map_err(err)?;
         // Approvals in order: the administrators, the unit head, the kommunchef.
         let first_admin = ctx_of(c.admins[0]).await?;
-        svc.decide(&first_admin, id, ApprovalStep::Administrator(people[c.admins[0]]), Decision::Approved, "").await.map_err(err)?;
+        svc.decide(&first_admin, id, ApprovalStep::Administrator(people[c.admins[0]]), Decision::Approved, "")
+            .await
+            .map_err(err)?;
         if c.goal == Goal::Awaiting {
             continue;
         }
         let second = ctx_of(c.admins[1]).await?;
-        svc.decide(&second, id, ApprovalStep::Administrator(people[c.admins[1]]), Decision::Approved, "").await.map_err(err)?;
-        let head_id = svc.store.unit(units[c.unit]).await?.head_person_id.ok_or_else(|| anyhow::anyhow!("no head for {}", c.unit))?;
+        svc.decide(&second, id, ApprovalStep::Administrator(people[c.admins[1]]), Decision::Approved, "")
+            .await
+            .map_err(err)?;
+        let head_id = svc
+            .store
+            .unit(units[c.unit])
+            .await?
+            .head_person_id
+            .ok_or_else(|| anyhow::anyhow!("no head for {}", c.unit))?;
         let head_name = PEOPLE.iter().find(|p| people[p.0] == head_id).map(|p| p.0).unwrap_or("karl");
         let head = ctx_of(head_name).await?;
         svc.decide(&head, id, ApprovalStep::UnitHead, Decision::Approved, "").await.map_err(err)?;
@@ -212,8 +415,19 @@ pub async fn seed(svc: &Services) -> anyhow::Result<bool> {
         }
         if c.platform == Platform::Facebook && c.unit == "Kommunikationsenheten" {
             let expires = svc.now() + chrono::Duration::days(10);
-            svc.add_credential(&kim, id, "Sidtoken (Graph API)", "sjovikskommun", "EAAB-demo-token-0000", Some(expires)).await.map_err(err)?;
-            svc.add_credential(&kim, id, "Lösenord", "kommunikation@sjovik.se", "demo-lösenord-bara-för-test", None).await.map_err(err)?;
+            svc.add_credential(
+                &kim,
+                id,
+                "Sidtoken (Graph API)",
+                "sjovikskommun",
+                "EAAB-demo-token-0000",
+                Some(expires),
+            )
+            .await
+            .map_err(err)?;
+            svc.add_credential(&kim, id, "Lösenord", "kommunikation@sjovik.se", "demo-lösenord-bara-för-test", None)
+                .await
+                .map_err(err)?;
         }
     }
     for (party, title, url) in PARTY_LINKS {

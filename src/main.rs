@@ -13,7 +13,11 @@ use kanalvakt::{
 };
 
 #[derive(Parser)]
-#[command(name = "kanalvakt", version, about = "Kanalvakt: the register, inbox and public records of a municipality's official social-media channels")]
+#[command(
+    name = "kanalvakt",
+    version,
+    about = "Kanalvakt: the register, inbox and public records of a municipality's official social-media channels"
+)]
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,
@@ -166,11 +170,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User { command: UserCommand::Add { username, name, email, phone, unit, roles } } => {
             let units = svc.store.units().await?;
             let find_unit = |u: &str| {
-                units
-                    .iter()
-                    .find(|x| x.id.to_string() == u || x.name.eq_ignore_ascii_case(u))
-                    .map(|x| x.id)
-                    .ok_or_else(|| anyhow::anyhow!("no unit named {u:?}; list them on /app/organisation or add one with `kanalvakt unit add`"))
+                units.iter().find(|x| x.id.to_string() == u || x.name.eq_ignore_ascii_case(u)).map(|x| x.id).ok_or_else(
+                    || {
+                        anyhow::anyhow!(
+                            "no unit named {u:?}; list them on /app/organisation or add one with `kanalvakt unit add`"
+                        )
+                    },
+                )
             };
             let unit_id = unit.as_deref().map(find_unit).transpose()?;
             let mut grants = Vec::new();
@@ -187,8 +193,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 grants.push(g);
             }
             let password = read_password()?;
-            let person = NewPerson { name, email, phone, title: String::new(), unit_id, username: Some(username.trim().to_lowercase()), password_hash: None };
-            let id = svc.add_user(&Services::system_ctx("cli"), NewUser { person, password: Some(password), grants }).await.map_err(cli_error)?;
+            let person = NewPerson {
+                name,
+                email,
+                phone,
+                title: String::new(),
+                unit_id,
+                username: Some(username.trim().to_lowercase()),
+                password_hash: None,
+            };
+            let id = svc
+                .add_user(&Services::system_ctx("cli"), NewUser { person, password: Some(password), grants })
+                .await
+                .map_err(cli_error)?;
             println!("user {username} added (person id {id})");
         }
         Command::User { command: UserCommand::Passwd { username } } => {
@@ -202,8 +219,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("password changed for {username}; their sessions are ended");
         }
         Command::Unit { command: UnitCommand::Add { name, kind, communications } } => {
-            let kind = UnitKind::parse(&kind).ok_or_else(|| anyhow::anyhow!("kind must be forvaltning or bolag, not {kind:?}"))?;
-            let id = svc.add_unit(&Services::system_ctx("cli"), kind, &name, communications).await.map_err(cli_error)?;
+            let kind = UnitKind::parse(&kind)
+                .ok_or_else(|| anyhow::anyhow!("kind must be forvaltning or bolag, not {kind:?}"))?;
+            let id =
+                svc.add_unit(&Services::system_ctx("cli"), kind, &name, communications).await.map_err(cli_error)?;
             println!("unit {name} added (id {id})");
         }
         Command::Key { .. } => unreachable!("handled above"),

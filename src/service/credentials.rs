@@ -51,18 +51,50 @@ impl Services {
     ) -> Result<i64> {
         self.credential_access(ctx, channel).await?;
         if label.trim().is_empty() {
-            return Err(invalid("label", "REG-6", "Ge uppgiften en benämning, t.ex. ”Lösenord” eller ”Sidtoken”.", "Give the credential a label, e.g. “Password” or “Page token”."));
+            return Err(invalid(
+                "label",
+                "REG-6",
+                "Ge uppgiften en benämning, t.ex. ”Lösenord” eller ”Sidtoken”.",
+                "Give the credential a label, e.g. “Password” or “Page token”.",
+            ));
         }
         if secret.is_empty() {
-            return Err(invalid("secret", "REG-6", "Fyll i lösenordet eller token som ska sparas.", "Fill in the password or token to store."));
+            return Err(invalid(
+                "secret",
+                "REG-6",
+                "Fyll i lösenordet eller token som ska sparas.",
+                "Fill in the password or token to store.",
+            ));
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let id = self.store.insert_credential_placeholder(tx.conn(), channel, label.trim(), login.trim(), expires_at, ctx.actor.person, now).await?;
+        let id = self
+            .store
+            .insert_credential_placeholder(
+                tx.conn(),
+                channel,
+                label.trim(),
+                login.trim(),
+                expires_at,
+                ctx.actor.person,
+                now,
+            )
+            .await?;
         let sealed = self.key.seal(secret, &credential_aad(channel, id))?;
         self.store.set_credential_secret(tx.conn(), id, &sealed, now).await?;
-        let after = json!({ "label": label.trim(), "login": login.trim(), "expires_at": expires_at, "key_id": self.key.id() });
-        let entry = NewAudit { actor_id: Some(ctx.actor.person), actor_name: &ctx.name, action: "credential.add", object_type: "credential", object_id: id.to_string(), channel_id: Some(channel), before: json!(null), after, source: &ctx.source };
+        let after =
+            json!({ "label": label.trim(), "login": login.trim(), "expires_at": expires_at, "key_id": self.key.id() });
+        let entry = NewAudit {
+            actor_id: Some(ctx.actor.person),
+            actor_name: &ctx.name,
+            action: "credential.add",
+            object_type: "credential",
+            object_id: id.to_string(),
+            channel_id: Some(channel),
+            before: json!(null),
+            after,
+            source: &ctx.source,
+        };
         self.store.audit(&mut tx, entry, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -74,13 +106,28 @@ impl Services {
         let cred = self.store.credential(credential).await?;
         self.credential_access(ctx, cred.channel_id).await?;
         if reason.trim().chars().count() < 5 {
-            return Err(invalid("reason", "REG-6", "Skriv varför du behöver se uppgiften (minst fem tecken).", "Say why you need to see the credential (at least five characters)."));
+            return Err(invalid(
+                "reason",
+                "REG-6",
+                "Skriv varför du behöver se uppgiften (minst fem tecken).",
+                "Say why you need to see the credential (at least five characters).",
+            ));
         }
         let secret = self.key.open(&cred.secret, &credential_aad(cred.channel_id, cred.id))?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let after = json!({ "label": cred.label, "reason": reason.trim() });
-        let entry = NewAudit { actor_id: Some(ctx.actor.person), actor_name: &ctx.name, action: "credential.reveal", object_type: "credential", object_id: cred.id.to_string(), channel_id: Some(cred.channel_id), before: json!(null), after, source: &ctx.source };
+        let entry = NewAudit {
+            actor_id: Some(ctx.actor.person),
+            actor_name: &ctx.name,
+            action: "credential.reveal",
+            object_type: "credential",
+            object_id: cred.id.to_string(),
+            channel_id: Some(cred.channel_id),
+            before: json!(null),
+            after,
+            source: &ctx.source,
+        };
         self.store.audit(&mut tx, entry, now).await?;
         tx.commit().await?;
         Ok(RevealedCredential { credential: cred, secret })

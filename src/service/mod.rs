@@ -10,12 +10,7 @@ mod register;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use kanalvakt_domain::{
-    authz::Actor,
-    i18n::Text,
-    presentation::Municipality,
-    validation::Finding,
-};
+use kanalvakt_domain::{authz::Actor, i18n::Text, presentation::Municipality, validation::Finding};
 
 use crate::{
     crypto::{CredentialKey, CryptoError},
@@ -24,7 +19,9 @@ use crate::{
 
 pub use credentials::RevealedCredential;
 pub use org::NewUser;
-pub use register::{ChannelInput, ChannelView, LifecycleAction, PendingApproval, UpdateOutcome, facts as register_facts};
+pub use register::{
+    ChannelInput, ChannelView, LifecycleAction, PendingApproval, UpdateOutcome, facts as register_facts,
+};
 
 /// Where "now" comes from. Tests and the demo can pin it; nothing else calls the system clock.
 pub trait Clock: Send + Sync {

@@ -20,15 +20,35 @@ pub struct NewUser {
     pub grants: Vec<RoleGrant>,
 }
 
-fn entry<'a>(ctx: &'a Ctx, action: &'a str, object_type: &'a str, object_id: String, after: serde_json::Value) -> NewAudit<'a> {
-    NewAudit { actor_id: Some(ctx.actor.person), actor_name: &ctx.name, action, object_type, object_id, channel_id: None, before: json!(null), after, source: &ctx.source }
+fn entry<'a>(
+    ctx: &'a Ctx,
+    action: &'a str,
+    object_type: &'a str,
+    object_id: String,
+    after: serde_json::Value,
+) -> NewAudit<'a> {
+    NewAudit {
+        actor_id: Some(ctx.actor.person),
+        actor_name: &ctx.name,
+        action,
+        object_type,
+        object_id,
+        channel_id: None,
+        before: json!(null),
+        after,
+        source: &ctx.source,
+    }
 }
 
 impl Services {
     /// A context for the command line and for system jobs: no person, full trust of the
     /// operator who runs the binary on the server.
     pub fn system_ctx(source: &str) -> Ctx {
-        Ctx { actor: authz::Actor { person: 0, unit: None, grants: Vec::new() }, name: format!("({source})"), source: source.to_string() }
+        Ctx {
+            actor: authz::Actor { person: 0, unit: None, grants: Vec::new() },
+            name: format!("({source})"),
+            source: source.to_string(),
+        }
     }
 
     fn audit_actor(ctx: &Ctx) -> Option<PersonId> {
@@ -43,7 +63,13 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let id = self.store.insert_unit(tx.conn(), kind, name.trim(), is_communications, now).await?;
-        let mut e = entry(ctx, "unit.create", "unit", id.to_string(), json!({ "kind": kind, "name": name.trim(), "is_communications": is_communications }));
+        let mut e = entry(
+            ctx,
+            "unit.create",
+            "unit",
+            id.to_string(),
+            json!({ "kind": kind, "name": name.trim(), "is_communications": is_communications }),
+        );
         e.actor_id = Self::audit_actor(ctx);
         self.store.audit(&mut tx, e, now).await?;
         tx.commit().await?;
@@ -68,7 +94,10 @@ impl Services {
         if ctx.actor.person == 0 || authz::can_manage_organisation(&ctx.actor) {
             Ok(())
         } else {
-            Err(forbidden("Bara systemadministratören hanterar organisation och användare.", "Only the system administrator manages the organisation and users."))
+            Err(forbidden(
+                "Bara systemadministratören hanterar organisation och användare.",
+                "Only the system administrator manages the organisation and users.",
+            ))
         }
     }
 
@@ -80,7 +109,12 @@ impl Services {
             return Err(invalid("name", "ROLE-1", "Fyll i personens namn.", "Fill in the person's name."));
         }
         if !p.email.contains('@') {
-            return Err(invalid("email", "REG-1", "Fyll i en e-postadress, t.ex. fornamn.efternamn@sjovik.se.", "Fill in an e-mail address, e.g. firstname.lastname@sjovik.se."));
+            return Err(invalid(
+                "email",
+                "REG-1",
+                "Fyll i en e-postadress, t.ex. fornamn.efternamn@sjovik.se.",
+                "Fill in an e-mail address, e.g. firstname.lastname@sjovik.se.",
+            ));
         }
         if let Some(pw) = &u.password {
             crypto::check_password_strength(pw).map_err(|m| invalid("password", "ROLE-1", m, m))?;
@@ -111,7 +145,9 @@ impl Services {
         }
         crypto::check_password_strength(password).map_err(|m| invalid("password", "ROLE-1", m, m))?;
         let pw = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&pw)).await.map_err(|e| ServiceError::Internal(e.to_string()))??;
+        let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))??;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         self.store.set_password(tx.conn(), person, &hash).await?;
@@ -125,14 +161,27 @@ impl Services {
 
     pub async fn add_party_link(&self, ctx: &Ctx, party: &str, title: &str, url: &str) -> Result<i64> {
         if !authz::can_manage_party_links(&ctx.actor) {
-            return Err(forbidden("Bara kommunikationsenheten hanterar partiernas länkar.", "Only the communications unit manages the parties' links."));
+            return Err(forbidden(
+                "Bara kommunikationsenheten hanterar partiernas länkar.",
+                "Only the communications unit manages the parties' links.",
+            ));
         }
         let mut findings = Vec::new();
         if party.trim().is_empty() {
-            findings.push(kanalvakt_domain::validation::Finding::error("party", "REG-8", "Fyll i partiets namn.", "Fill in the party's name."));
+            findings.push(kanalvakt_domain::validation::Finding::error(
+                "party",
+                "REG-8",
+                "Fyll i partiets namn.",
+                "Fill in the party's name.",
+            ));
         }
         if !matches!(url::Url::parse(url.trim()).map(|u| u.scheme().to_string()).as_deref(), Ok("http" | "https")) {
-            findings.push(kanalvakt_domain::validation::Finding::error("url", "REG-8", "Ange bloggens fullständiga adress, som börjar med https://.", "Give the blog's full address, starting with https://."));
+            findings.push(kanalvakt_domain::validation::Finding::error(
+                "url",
+                "REG-8",
+                "Ange bloggens fullständiga adress, som börjar med https://.",
+                "Give the blog's full address, starting with https://.",
+            ));
         }
         if !findings.is_empty() {
             return Err(ServiceError::Invalid(findings));
@@ -141,14 +190,29 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let id = self.store.insert_party_link(tx.conn(), party.trim(), title, url.trim(), now).await?;
-        self.store.audit(&mut tx, entry(ctx, "party_link.add", "party_link", id.to_string(), json!({ "party": party.trim(), "title": title, "url": url.trim() })), now).await?;
+        self.store
+            .audit(
+                &mut tx,
+                entry(
+                    ctx,
+                    "party_link.add",
+                    "party_link",
+                    id.to_string(),
+                    json!({ "party": party.trim(), "title": title, "url": url.trim() }),
+                ),
+                now,
+            )
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     pub async fn delete_party_link(&self, ctx: &Ctx, id: i64) -> Result<()> {
         if !authz::can_manage_party_links(&ctx.actor) {
-            return Err(forbidden("Bara kommunikationsenheten hanterar partiernas länkar.", "Only the communications unit manages the parties' links."));
+            return Err(forbidden(
+                "Bara kommunikationsenheten hanterar partiernas länkar.",
+                "Only the communications unit manages the parties' links.",
+            ));
         }
         let before: Option<PartyLink> = self.store.party_links().await?.into_iter().find(|l| l.id == id);
         let Some(before) = before else { return Err(ServiceError::NotFound) };
@@ -165,13 +229,24 @@ impl Services {
     /// Create a personal API token; the clear token is returned once and never stored.
     pub async fn create_api_token(&self, ctx: &Ctx, name: &str) -> Result<String> {
         if name.trim().is_empty() {
-            return Err(invalid("name", "ROLE-1", "Ge nyckeln ett namn, t.ex. vad skriptet gör.", "Name the token, e.g. after what the script does."));
+            return Err(invalid(
+                "name",
+                "ROLE-1",
+                "Ge nyckeln ett namn, t.ex. vad skriptet gör.",
+                "Name the token, e.g. after what the script does.",
+            ));
         }
         let token = format!("kv_{}", crypto::random_token()?);
         let now = self.now();
         let id = self.store.insert_api_token(ctx.actor.person, name.trim(), &crypto::token_hash(&token), now).await?;
         let mut tx = self.store.begin().await?;
-        self.store.audit(&mut tx, entry(ctx, "api_token.create", "api_token", id.to_string(), json!({ "name": name.trim() })), now).await?;
+        self.store
+            .audit(
+                &mut tx,
+                entry(ctx, "api_token.create", "api_token", id.to_string(), json!({ "name": name.trim() })),
+                now,
+            )
+            .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -182,7 +257,13 @@ impl Services {
             return Err(ServiceError::NotFound);
         }
         let mut tx = self.store.begin().await?;
-        self.store.audit(&mut tx, entry(ctx, "api_token.revoke", "api_token", id.to_string(), json!({ "revoked": true })), now).await?;
+        self.store
+            .audit(
+                &mut tx,
+                entry(ctx, "api_token.revoke", "api_token", id.to_string(), json!({ "revoked": true })),
+                now,
+            )
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -170,10 +170,22 @@ impl Services {
         if let Some(p) = shown {
             findings.extend(plan::validate_plan(&p.plan, &self.plan_context().await?));
         }
-        let about = current_plan.as_ref().or(shown).map(|p| presentation::about_text(&self.municipality, &facts(&ch, &p.plan)));
+        let about =
+            current_plan.as_ref().or(shown).map(|p| presentation::about_text(&self.municipality, &facts(&ch, &p.plan)));
         let people = self.names(shown.map(|p| &p.plan)).await?;
-        let closing_steps = channel::closing_steps(ClosingProgress { reason_recorded: !ch.closing_reason.trim().is_empty() });
-        Ok(ChannelView { channel: ch, people, current_plan, pending_plan, approvals, pending_steps, findings, about, closing_steps })
+        let closing_steps =
+            channel::closing_steps(ClosingProgress { reason_recorded: !ch.closing_reason.trim().is_empty() });
+        Ok(ChannelView {
+            channel: ch,
+            people,
+            current_plan,
+            pending_plan,
+            approvals,
+            pending_steps,
+            findings,
+            about,
+            closing_steps,
+        })
     }
 
     async fn names(&self, plan: Option<&ActivityPlan>) -> Result<ChannelPeopleNames> {
@@ -220,7 +232,12 @@ impl Services {
 
     async fn check_identity(&self, c: &NewChannel) -> Result<Vec<Finding>> {
         if self.store.unit(c.unit_id).await.is_err() {
-            return Err(invalid("unit_id", "REG-1", "Välj vilken förvaltning eller vilket bolag som äger kanalen.", "Choose the department or company that owns the channel."));
+            return Err(invalid(
+                "unit_id",
+                "REG-1",
+                "Välj vilken förvaltning eller vilket bolag som äger kanalen.",
+                "Choose the department or company that owns the channel.",
+            ));
         }
         let findings = plan::validate_identity(&identity_from(c));
         if has_errors(&findings) {
@@ -229,8 +246,26 @@ impl Services {
         Ok(findings)
     }
 
-    fn audit<'a>(ctx: &'a Ctx, action: &'a str, object_type: &'a str, object_id: String, channel: Option<ChannelId>, before: serde_json::Value, after: serde_json::Value) -> NewAudit<'a> {
-        NewAudit { actor_id: Some(ctx.actor.person), actor_name: &ctx.name, action, object_type, object_id, channel_id: channel, before, after, source: &ctx.source }
+    fn audit<'a>(
+        ctx: &'a Ctx,
+        action: &'a str,
+        object_type: &'a str,
+        object_id: String,
+        channel: Option<ChannelId>,
+        before: serde_json::Value,
+        after: serde_json::Value,
+    ) -> NewAudit<'a> {
+        NewAudit {
+            actor_id: Some(ctx.actor.person),
+            actor_name: &ctx.name,
+            action,
+            object_type,
+            object_id,
+            channel_id: channel,
+            before,
+            after,
+            source: &ctx.source,
+        }
     }
 
     /// Propose a new channel with its activity plan (REG-2, REG-3). The plan is saved as a
@@ -251,7 +286,13 @@ impl Services {
         let plan_id = self.store.insert_plan(tx.conn(), id, &input.plan, ctx.actor.person, now).await?;
         self.store.set_channel_plans(tx.conn(), id, None, Some(plan_id)).await?;
         let after = json!({ "channel": input.channel, "plan": input.plan, "state": LifecycleState::Planned });
-        self.store.audit(&mut tx, Self::audit(ctx, "channel.create", "channel", id.to_string(), Some(id), json!(null), after), now).await?;
+        self.store
+            .audit(
+                &mut tx,
+                Self::audit(ctx, "channel.create", "channel", id.to_string(), Some(id), json!(null), after),
+                now,
+            )
+            .await?;
         tx.commit().await?;
         Ok((id, findings))
     }
@@ -261,7 +302,10 @@ impl Services {
     pub async fn update_channel(&self, ctx: &Ctx, id: ChannelId, input: &ChannelInput) -> Result<UpdateOutcome> {
         let (ch, people) = self.load_visible(&ctx.actor, id).await?;
         if !authz::can_edit_channel(&ctx.actor, &people) {
-            return Err(forbidden("Du har inte behörighet att ändra den här kanalen.", "You may not change this channel."));
+            return Err(forbidden(
+                "Du har inte behörighet att ändra den här kanalen.",
+                "You may not change this channel.",
+            ));
         }
         if matches!(ch.state, LifecycleState::Closing | LifecycleState::Closed) {
             return Err(ServiceError::Conflict(Text::new(
@@ -290,7 +334,8 @@ impl Services {
                 if p.status == "submitted" {
                     self.store.set_plan_status(tx.conn(), p.id, "superseded", "", now).await?;
                     if ch.state == LifecycleState::AwaitingApproval {
-                        let to = channel::transition(ch.state, LifecycleEvent::Reject).map_err(|e| ServiceError::Conflict(e.message))?;
+                        let to = channel::transition(ch.state, LifecycleEvent::Reject)
+                            .map_err(|e| ServiceError::Conflict(e.message))?;
                         self.store.set_channel_state(tx.conn(), id, to, None, now).await?;
                     }
                 }
@@ -315,7 +360,13 @@ impl Services {
         }
         let after = json!({ "channel": input.channel, "plan": input.plan, "needs_approval": needs_approval });
         let before_json = json!({ "channel": before.channel, "plan": before.pending_plan.as_ref().or(before.current_plan.as_ref()).map(|p| &p.plan) });
-        self.store.audit(&mut tx, Self::audit(ctx, "channel.update", "channel", id.to_string(), Some(id), before_json, after), now).await?;
+        self.store
+            .audit(
+                &mut tx,
+                Self::audit(ctx, "channel.update", "channel", id.to_string(), Some(id), before_json, after),
+                now,
+            )
+            .await?;
         tx.commit().await?;
         Ok(UpdateOutcome { needs_approval, findings })
     }
@@ -324,7 +375,10 @@ impl Services {
     pub async fn submit_plan(&self, ctx: &Ctx, id: ChannelId) -> Result<()> {
         let (ch, people) = self.load_visible(&ctx.actor, id).await?;
         if !authz::can_edit_channel(&ctx.actor, &people) {
-            return Err(forbidden("Du har inte behörighet att skicka den här planen.", "You may not submit this plan."));
+            return Err(forbidden(
+                "Du har inte behörighet att skicka den här planen.",
+                "You may not submit this plan.",
+            ));
         }
         let Some(plan_id) = ch.pending_plan_id else {
             return Err(ServiceError::Conflict(Text::new(
@@ -348,17 +402,39 @@ impl Services {
         let mut tx = self.store.begin().await?;
         self.store.set_plan_status(tx.conn(), plan_id, "submitted", "", now).await?;
         if ch.state == LifecycleState::Planned {
-            let to = channel::transition(ch.state, LifecycleEvent::Submit).map_err(|e| ServiceError::Conflict(e.message))?;
+            let to =
+                channel::transition(ch.state, LifecycleEvent::Submit).map_err(|e| ServiceError::Conflict(e.message))?;
             self.store.set_channel_state(tx.conn(), id, to, None, now).await?;
         }
         let after = json!({ "plan_id": plan_id, "version": p.version, "status": "submitted" });
-        self.store.audit(&mut tx, Self::audit(ctx, "plan.submit", "plan", plan_id.to_string(), Some(id), json!({"status": "draft"}), after), now).await?;
+        self.store
+            .audit(
+                &mut tx,
+                Self::audit(
+                    ctx,
+                    "plan.submit",
+                    "plan",
+                    plan_id.to_string(),
+                    Some(id),
+                    json!({"status": "draft"}),
+                    after,
+                ),
+                now,
+            )
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Record one approval or rejection (REG-4).
-    pub async fn decide(&self, ctx: &Ctx, id: ChannelId, step: ApprovalStep, decision: Decision, reason: &str) -> Result<Outcome> {
+    pub async fn decide(
+        &self,
+        ctx: &Ctx,
+        id: ChannelId,
+        step: ApprovalStep,
+        decision: Decision,
+        reason: &str,
+    ) -> Result<Outcome> {
         let (ch, _) = self.load_visible(&ctx.actor, id).await?;
         let plan = match ch.pending_plan_id {
             Some(pid) => self.store.plan(pid).await?,
@@ -376,13 +452,25 @@ impl Services {
         if ctx.actor.read_only() {
             return Err(forbidden("Granskare kan inte godkänna.", "Auditors cannot approve."));
         }
-        let outcome = approval::decide(&plan.plan.administrators, &records, standing, step, decision, reason).map_err(|e| match e {
-            approval::ApprovalError::NotYourStep(t) => ServiceError::Forbidden(t),
-            approval::ApprovalError::ReasonRequired(t) => ServiceError::Invalid(vec![Finding::error("reason", "REG-4", t.sv, t.en)]),
-            approval::ApprovalError::OutOfOrder(t) | approval::ApprovalError::AlreadyDecided(t) => ServiceError::Conflict(t),
-        })?;
+        let outcome = approval::decide(&plan.plan.administrators, &records, standing, step, decision, reason).map_err(
+            |e| match e {
+                approval::ApprovalError::NotYourStep(t) => ServiceError::Forbidden(t),
+                approval::ApprovalError::ReasonRequired(t) => {
+                    ServiceError::Invalid(vec![Finding::error("reason", "REG-4", t.sv, t.en)])
+                }
+                approval::ApprovalError::OutOfOrder(t) | approval::ApprovalError::AlreadyDecided(t) => {
+                    ServiceError::Conflict(t)
+                }
+            },
+        )?;
         let now = self.now();
-        let rec = ApprovalRecord { step, decided_by: ctx.actor.person, decision, reason: reason.trim().to_string(), decided_at: now };
+        let rec = ApprovalRecord {
+            step,
+            decided_by: ctx.actor.person,
+            decision,
+            reason: reason.trim().to_string(),
+            decided_at: now,
+        };
         let mut tx = self.store.begin().await?;
         self.store.insert_approval(tx.conn(), plan.id, &rec).await?;
         match outcome {
@@ -402,10 +490,28 @@ impl Services {
                 if ch.state == LifecycleState::AwaitingApproval {
                     self.set_state(&mut tx, &ch, LifecycleEvent::FinalApproval, None).await?;
                     let title = format!("Ny officiell kanal: {} ({})", ch.name, ch.platform.name());
-                    self.store.insert_register_event(tx.conn(), id, "added", &title, &format!("{} driver kanalen. Syfte: {}", ch.unit_name, plan.plan.purpose), now).await?;
+                    self.store
+                        .insert_register_event(
+                            tx.conn(),
+                            id,
+                            "added",
+                            &title,
+                            &format!("{} driver kanalen. Syfte: {}", ch.unit_name, plan.plan.purpose),
+                            now,
+                        )
+                        .await?;
                 } else {
                     let title = format!("Ändrad aktivitetsplan: {} ({})", ch.name, ch.platform.name());
-                    self.store.insert_register_event(tx.conn(), id, "changed", &title, &format!("Syfte: {}", plan.plan.purpose), now).await?;
+                    self.store
+                        .insert_register_event(
+                            tx.conn(),
+                            id,
+                            "changed",
+                            &title,
+                            &format!("Syfte: {}", plan.plan.purpose),
+                            now,
+                        )
+                        .await?;
                 }
             }
         }
@@ -414,25 +520,47 @@ impl Services {
             Decision::Rejected => "plan.reject",
         };
         let after = json!({ "plan_id": plan.id, "step": step, "decision": decision, "reason": rec.reason, "outcome": format!("{outcome:?}") });
-        self.store.audit(&mut tx, Self::audit(ctx, action, "plan", plan.id.to_string(), Some(id), json!(null), after), now).await?;
+        self.store
+            .audit(&mut tx, Self::audit(ctx, action, "plan", plan.id.to_string(), Some(id), json!(null), after), now)
+            .await?;
         tx.commit().await?;
         Ok(outcome)
     }
 
-    async fn set_state(&self, tx: &mut WriteTx, ch: &ChannelRow, event: LifecycleEvent, reason: Option<&str>) -> Result<LifecycleState> {
+    async fn set_state(
+        &self,
+        tx: &mut WriteTx,
+        ch: &ChannelRow,
+        event: LifecycleEvent,
+        reason: Option<&str>,
+    ) -> Result<LifecycleState> {
         let to = channel::transition(ch.state, event).map_err(|e| ServiceError::Conflict(e.message))?;
         self.store.set_channel_state(tx.conn(), ch.id, to, reason, self.now()).await?;
         Ok(to)
     }
 
     /// Pause, resume, close, finish closing (REG-9). Closing needs a reason.
-    pub async fn change_lifecycle(&self, ctx: &Ctx, id: ChannelId, action: LifecycleAction, reason: &str) -> Result<LifecycleState> {
+    pub async fn change_lifecycle(
+        &self,
+        ctx: &Ctx,
+        id: ChannelId,
+        action: LifecycleAction,
+        reason: &str,
+    ) -> Result<LifecycleState> {
         let (ch, people) = self.load_visible(&ctx.actor, id).await?;
         if !authz::can_change_lifecycle(&ctx.actor, &people) {
-            return Err(forbidden("Du har inte behörighet att ändra kanalens status.", "You may not change this channel's status."));
+            return Err(forbidden(
+                "Du har inte behörighet att ändra kanalens status.",
+                "You may not change this channel's status.",
+            ));
         }
         if action == LifecycleAction::Close && reason.trim().is_empty() {
-            return Err(invalid("reason", "REG-9", "Skriv varför kanalen ska stängas.", "Say why the channel is being closed."));
+            return Err(invalid(
+                "reason",
+                "REG-9",
+                "Skriv varför kanalen ska stängas.",
+                "Say why the channel is being closed.",
+            ));
         }
         if action == LifecycleAction::FinishClosing {
             let progress = ClosingProgress { reason_recorded: !ch.closing_reason.trim().is_empty() };
@@ -445,29 +573,51 @@ impl Services {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let to = self.set_state(&mut tx, &ch, action.event(), (action == LifecycleAction::Close).then_some(reason.trim())).await?;
-        if action == LifecycleAction::Close {
-            if let Some(p) = ch.pending_plan_id {
-                // An unfinished plan of a channel being closed will never be approved.
-                self.store.set_plan_status(tx.conn(), p, "superseded", "", now).await?;
-                self.store.set_channel_plans(tx.conn(), id, ch.current_plan_id, None).await?;
-            }
+        let to = self
+            .set_state(&mut tx, &ch, action.event(), (action == LifecycleAction::Close).then_some(reason.trim()))
+            .await?;
+        // An unfinished plan of a channel being closed will never be approved.
+        if action == LifecycleAction::Close
+            && let Some(p) = ch.pending_plan_id
+        {
+            self.store.set_plan_status(tx.conn(), p, "superseded", "", now).await?;
+            self.store.set_channel_plans(tx.conn(), id, ch.current_plan_id, None).await?;
         }
         let public_change = match action {
             LifecycleAction::Pause => Some(("paused", format!("Pausad kanal: {} ({})", ch.name, ch.platform.name()))),
-            LifecycleAction::Resume => Some(("resumed", format!("Återupptagen kanal: {} ({})", ch.name, ch.platform.name()))),
+            LifecycleAction::Resume => {
+                Some(("resumed", format!("Återupptagen kanal: {} ({})", ch.name, ch.platform.name())))
+            }
             LifecycleAction::FinishClosing if ch.current_plan_id.is_some() => {
                 Some(("closed", format!("Avslutad kanal: {} ({})", ch.name, ch.platform.name())))
             }
             _ => None,
         };
         if let Some((kind, title)) = public_change {
-            let summary = if ch.closing_reason.is_empty() { ch.unit_name.clone() } else { format!("{}. {}", ch.unit_name, ch.closing_reason) };
+            let summary = if ch.closing_reason.is_empty() {
+                ch.unit_name.clone()
+            } else {
+                format!("{}. {}", ch.unit_name, ch.closing_reason)
+            };
             self.store.insert_register_event(tx.conn(), id, kind, &title, &summary, now).await?;
         }
         let action_name = format!("channel.{}", action.code());
         let after = json!({ "state": to, "reason": reason.trim() });
-        self.store.audit(&mut tx, Self::audit(ctx, &action_name, "channel", id.to_string(), Some(id), json!({ "state": ch.state }), after), now).await?;
+        self.store
+            .audit(
+                &mut tx,
+                Self::audit(
+                    ctx,
+                    &action_name,
+                    "channel",
+                    id.to_string(),
+                    Some(id),
+                    json!({ "state": ch.state }),
+                    after,
+                ),
+                now,
+            )
+            .await?;
         tx.commit().await?;
         Ok(to)
     }

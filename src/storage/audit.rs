@@ -53,7 +53,7 @@ pub struct AuditFilter {
 
 /// An arbitrary but fixed key for PostgreSQL's advisory lock that serialises appends across
 /// every instance sharing the database.
-const AUDIT_LOCK_KEY: i64 = 0x4b56_4155_4449_54;
+const AUDIT_LOCK_KEY: i64 = 0x004b_5641_5544_4954;
 
 fn stored_from(r: &AnyRow) -> Result<StoredEntry> {
     Ok(StoredEntry {
@@ -83,9 +83,8 @@ impl Store {
             sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK_KEY).execute(tx.conn()).await?;
         }
         let conn: &mut AnyConnection = tx.conn();
-        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *conn)
-            .await?;
+        let last =
+            sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *conn).await?;
         let (seq, prev_hash) = match last {
             Some(r) => (r.try_get::<i64, _>("seq")? + 1, r.try_get::<String, _>("hash")?),
             None => (1, GENESIS.to_string()),

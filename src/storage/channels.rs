@@ -237,11 +237,15 @@ impl Store {
     }
 
     pub async fn channel(&self, id: ChannelId) -> Result<ChannelRow> {
-        let r = sqlx::query(concat!("SELECT ", channel_cols!(), " FROM channels c JOIN units u ON u.id = c.unit_id WHERE c.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let r = sqlx::query(concat!(
+            "SELECT ",
+            channel_cols!(),
+            " FROM channels c JOIN units u ON u.id = c.unit_id WHERE c.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         channel_from(&r)
     }
 
@@ -374,12 +378,7 @@ impl Store {
         rows.iter().map(plan_from).collect()
     }
 
-    pub async fn insert_approval(
-        &self,
-        conn: &mut AnyConnection,
-        plan_id: i64,
-        rec: &ApprovalRecord,
-    ) -> Result<()> {
+    pub async fn insert_approval(&self, conn: &mut AnyConnection, plan_id: i64, rec: &ApprovalRecord) -> Result<()> {
         let step_person = match rec.step {
             ApprovalStep::Administrator(p) => Some(p),
             _ => None,
@@ -417,7 +416,8 @@ impl Store {
                     step: ApprovalStep::from_parts(&step, r.try_get("step_person_id")?)
                         .ok_or_else(|| StoreError::Corrupt(format!("approval step {step}")))?,
                     decided_by: r.try_get("decided_by")?,
-                    decision: Decision::parse(&decision).ok_or_else(|| StoreError::Corrupt(format!("decision {decision}")))?,
+                    decision: Decision::parse(&decision)
+                        .ok_or_else(|| StoreError::Corrupt(format!("decision {decision}")))?,
                     reason: r.try_get("reason")?,
                     decided_at: parse_ts(&r.try_get::<String, _>("decided_at")?)?,
                 },
@@ -481,10 +481,12 @@ impl Store {
     }
 
     pub async fn register_events(&self, limit: i64) -> Result<Vec<RegisterEvent>> {
-        let rows = sqlx::query("SELECT id, at, channel_id, kind, title, summary FROM register_events ORDER BY id DESC LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, at, channel_id, kind, title, summary FROM register_events ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(RegisterEvent {

@@ -60,7 +60,13 @@ impl Store {
         .await?)
     }
 
-    pub async fn set_credential_secret(&self, conn: &mut AnyConnection, id: i64, sealed: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn set_credential_secret(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        sealed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         sqlx::query("UPDATE credentials SET secret = $1, updated_at = $2 WHERE id = $3")
             .bind(sealed)
             .bind(ts(now))

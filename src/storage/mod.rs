@@ -60,10 +60,10 @@ pub enum StoreError {
 impl StoreError {
     /// Map a unique-constraint violation to `Conflict` with a description.
     fn conflict_or(e: sqlx::Error, what: &str) -> StoreError {
-        if let sqlx::Error::Database(db) = &e {
-            if db.is_unique_violation() {
-                return StoreError::Conflict(what.to_string());
-            }
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return StoreError::Conflict(what.to_string());
         }
         StoreError::Db(e)
     }
@@ -131,11 +131,9 @@ impl Store {
                 sqlx::Connection::close(conn).await?;
                 AnyPoolOptions::new().max_connections(8).connect(url).await?
             }
-            Backend::Postgres => AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await?,
+            Backend::Postgres => {
+                AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?
+            }
         };
         let store = Store { pool, backend, write_lock: Arc::new(Mutex::new(())) };
         store.migrate().await?;

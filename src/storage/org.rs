@@ -133,7 +133,9 @@ impl Store {
         .bind(ts(now))
         .fetch_one(conn)
         .await
-        .map_err(|e| StoreError::conflict_or(e, &format!("a person with the e-mail address or user name of {}", p.name)))
+        .map_err(|e| {
+            StoreError::conflict_or(e, &format!("a person with the e-mail address or user name of {}", p.name))
+        })
     }
 
     pub async fn set_password(&self, conn: &mut AnyConnection, person: PersonId, hash: &str) -> Result<()> {
@@ -170,7 +172,13 @@ impl Store {
         r.as_ref().map(person_from).transpose()
     }
 
-    pub async fn grant_role(&self, conn: &mut AnyConnection, person: PersonId, g: RoleGrant, now: DateTime<Utc>) -> Result<()> {
+    pub async fn grant_role(
+        &self,
+        conn: &mut AnyConnection,
+        person: PersonId,
+        g: RoleGrant,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO role_grants (person_id, role, unit_id, granted_at) VALUES ($1, $2, $3, $4)")
             .bind(person)
             .bind(g.role.code())

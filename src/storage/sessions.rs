@@ -40,7 +40,9 @@ impl Default for Throttle {
 }
 
 fn token_from(r: &AnyRow) -> Result<ApiTokenRow> {
-    let opt = |c: &str| -> Result<Option<DateTime<Utc>>> { r.try_get::<Option<String>, _>(c)?.as_deref().map(parse_ts).transpose() };
+    let opt = |c: &str| -> Result<Option<DateTime<Utc>>> {
+        r.try_get::<Option<String>, _>(c)?.as_deref().map(parse_ts).transpose()
+    };
     Ok(ApiTokenRow {
         id: r.try_get("id")?,
         person_id: r.try_get("person_id")?,
@@ -104,14 +106,22 @@ impl Store {
         Ok(())
     }
 
-    pub async fn insert_api_token(&self, person: PersonId, name: &str, token_hash: &str, now: DateTime<Utc>) -> Result<i64> {
-        Ok(sqlx::query_scalar("INSERT INTO api_tokens (person_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(person)
-            .bind(name)
-            .bind(token_hash)
-            .bind(ts(now))
-            .fetch_one(&self.pool)
-            .await?)
+    pub async fn insert_api_token(
+        &self,
+        person: PersonId,
+        name: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO api_tokens (person_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(person)
+        .bind(name)
+        .bind(token_hash)
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// The person an unrevoked API token belongs to; records its use.
@@ -142,22 +152,25 @@ impl Store {
     }
 
     pub async fn revoke_api_token(&self, person: PersonId, id: i64, now: DateTime<Utc>) -> Result<bool> {
-        let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND person_id = $3 AND revoked_at IS NULL")
-            .bind(ts(now))
-            .bind(id)
-            .bind(person)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND person_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(id)
+        .bind(person)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
         Ok(n > 0)
     }
 
     /// If the key is locked, until when.
     pub async fn login_locked_until(&self, key: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
-        let until: Option<Option<String>> = sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
+        let until: Option<Option<String>> =
+            sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
         match until.flatten() {
             Some(u) => {
                 let u = parse_ts(&u)?;
@@ -168,7 +181,12 @@ impl Store {
     }
 
     /// Count a failed login for the key; returns the lock time if this failure locked it.
-    pub async fn record_login_failure(&self, key: &str, t: Throttle, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    pub async fn record_login_failure(
+        &self,
+        key: &str,
+        t: Throttle,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
         let mut tx = self.begin().await?;
         let row = sqlx::query("SELECT failures, first_failure_at FROM login_throttle WHERE key = $1")
             .bind(key)
@@ -183,19 +201,24 @@ impl Store {
         };
         let locked = (failures >= t.max_failures).then(|| now + t.lock);
         sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(tx.conn()).await?;
-        sqlx::query("INSERT INTO login_throttle (key, failures, first_failure_at, locked_until) VALUES ($1, $2, $3, $4)")
-            .bind(key)
-            .bind(if locked.is_some() { 0 } else { failures })
-            .bind(ts(first))
-            .bind(locked.map(ts))
-            .execute(tx.conn())
-            .await?;
+        sqlx::query(
+            "INSERT INTO login_throttle (key, failures, first_failure_at, locked_until) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(key)
+        .bind(if locked.is_some() { 0 } else { failures })
+        .bind(ts(first))
+        .bind(locked.map(ts))
+        .execute(tx.conn())
+        .await?;
         tx.commit().await?;
         Ok(locked)
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_throttle WHERE key = $1 AND (locked_until IS NULL)").bind(key).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1 AND (locked_until IS NULL)")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -93,7 +93,12 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(ApiError::unauthorized)?;
-        let person = st.svc.store.api_token_person(&crypto::token_hash(token), st.svc.now()).await?.ok_or_else(ApiError::unauthorized)?;
+        let person = st
+            .svc
+            .store
+            .api_token_person(&crypto::token_hash(token), st.svc.now())
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
         let name = st.svc.store.person(person).await?.name;
         let actor = st.svc.store.actor(person).await?;
         Ok(ApiUser(Ctx { actor, name, source: client_ip(&parts.extensions) }))
@@ -113,11 +118,23 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
 }
 
 fn id(s: &str) -> Result<i64, ApiError> {
-    s.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("”{s}” är inget giltigt id."), format!("“{s}” is not a valid id.")))
+    s.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("”{s}” är inget giltigt id."),
+            format!("“{s}” is not a valid id."),
+        )
+    })
 }
 
 async fn api_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "Det finns inget sådant API-anrop. Se /api/v1/openapi.json.", "There is no such API call. See /api/v1/openapi.json.")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Det finns inget sådant API-anrop. Se /api/v1/openapi.json.",
+        "There is no such API call. See /api/v1/openapi.json.",
+    )
 }
 
 async fn openapi() -> Response {
@@ -125,7 +142,9 @@ async fn openapi() -> Response {
 }
 
 async fn me(ApiUser(ctx): ApiUser) -> Json<serde_json::Value> {
-    Json(json!({ "person_id": ctx.actor.person, "name": ctx.name, "unit_id": ctx.actor.unit, "roles": ctx.actor.grants }))
+    Json(
+        json!({ "person_id": ctx.actor.person, "name": ctx.name, "unit_id": ctx.actor.unit, "roles": ctx.actor.grants }),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -147,14 +166,24 @@ async fn list_channels(State(st): State<AppState>, ApiUser(ctx): ApiUser, Query(
 async fn create_channel(State(st): State<AppState>, ApiUser(ctx): ApiUser, bytes: Bytes) -> ApiResult {
     let input: ChannelInput = body(&bytes)?;
     let (id, findings) = st.svc.create_channel(&ctx, &input).await?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/channels/{id}"))], Json(json!({ "id": id, "findings": findings }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/channels/{id}"))],
+        Json(json!({ "id": id, "findings": findings })),
+    )
+        .into_response())
 }
 
 async fn get_channel(State(st): State<AppState>, ApiUser(ctx): ApiUser, Path(cid): Path<String>) -> ApiResult {
     Ok(Json(st.svc.channel_view(&ctx.actor, id(&cid)?).await?).into_response())
 }
 
-async fn update_channel(State(st): State<AppState>, ApiUser(ctx): ApiUser, Path(cid): Path<String>, bytes: Bytes) -> ApiResult {
+async fn update_channel(
+    State(st): State<AppState>,
+    ApiUser(ctx): ApiUser,
+    Path(cid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
     let cid = id(&cid)?;
     let input: ChannelInput = body(&bytes)?;
     Ok(Json(st.svc.update_channel(&ctx, cid, &input).await?).into_response())
@@ -180,13 +209,24 @@ async fn decide(State(st): State<AppState>, ApiUser(ctx): ApiUser, Path(cid): Pa
     let cid = id(&cid)?;
     let b: DecisionBody = body(&bytes)?;
     let step = ApprovalStep::from_parts(&b.step, Some(ctx.actor.person)).ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", "step ska vara administrator, unit_head eller kommunchef.", "step must be administrator, unit_head or kommunchef.")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+            "step ska vara administrator, unit_head eller kommunchef.",
+            "step must be administrator, unit_head or kommunchef.",
+        )
     })?;
     let decision = Decision::parse(&b.decision).ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", "decision ska vara approved eller rejected.", "decision must be approved or rejected.")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+            "decision ska vara approved eller rejected.",
+            "decision must be approved or rejected.",
+        )
     })?;
     let outcome = st.svc.decide(&ctx, cid, step, decision, &b.reason).await?;
-    Ok(Json(json!({ "outcome": format!("{outcome:?}"), "channel": st.svc.channel_view(&ctx.actor, cid).await? })).into_response())
+    Ok(Json(json!({ "outcome": format!("{outcome:?}"), "channel": st.svc.channel_view(&ctx.actor, cid).await? }))
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -198,11 +238,21 @@ struct LifecycleBody {
     reason: String,
 }
 
-async fn lifecycle(State(st): State<AppState>, ApiUser(ctx): ApiUser, Path(cid): Path<String>, bytes: Bytes) -> ApiResult {
+async fn lifecycle(
+    State(st): State<AppState>,
+    ApiUser(ctx): ApiUser,
+    Path(cid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
     let cid = id(&cid)?;
     let b: LifecycleBody = body(&bytes)?;
     let action = LifecycleAction::parse(&b.action).ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", "action ska vara pause, resume, close eller finish_closing.", "action must be pause, resume, close or finish_closing.")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+            "action ska vara pause, resume, close eller finish_closing.",
+            "action must be pause, resume, close or finish_closing.",
+        )
     })?;
     let state = st.svc.change_lifecycle(&ctx, cid, action, &b.reason).await?;
     Ok(Json(json!({ "state": state })).into_response())
@@ -222,7 +272,12 @@ struct CredentialBody {
     expires_at: Option<DateTime<Utc>>,
 }
 
-async fn add_credential(State(st): State<AppState>, ApiUser(ctx): ApiUser, Path(cid): Path<String>, bytes: Bytes) -> ApiResult {
+async fn add_credential(
+    State(st): State<AppState>,
+    ApiUser(ctx): ApiUser,
+    Path(cid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
     let cid = id(&cid)?;
     let b: CredentialBody = body(&bytes)?;
     let new_id = st.svc.add_credential(&ctx, cid, &b.label, &b.login, &b.secret, b.expires_at).await?;
@@ -239,7 +294,8 @@ async fn reveal(State(st): State<AppState>, ApiUser(ctx): ApiUser, Path(cid): Pa
     let cred = id(&cid)?;
     let b: RevealBody = body(&bytes)?;
     let r = st.svc.reveal_credential(&ctx, cred, &b.reason).await?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(json!({ "credential": r.credential, "secret": r.secret }))).into_response())
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(json!({ "credential": r.credential, "secret": r.secret })))
+        .into_response())
 }
 
 async fn pending_approvals(State(st): State<AppState>, ApiUser(ctx): ApiUser) -> ApiResult {
@@ -275,9 +331,22 @@ struct AuditQuery {
 
 async fn audit(State(st): State<AppState>, ApiUser(ctx): ApiUser, Query(q): Query<AuditQuery>) -> ApiResult {
     if !authz::can_view_audit(&ctx.actor) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Du har inte behörighet att läsa granskningsloggen.", "You may not read the audit log."));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Du har inte behörighet att läsa granskningsloggen.",
+            "You may not read the audit log.",
+        ));
     }
-    let f = AuditFilter { actor: q.person, channel: q.channel, action: q.action, from: q.from, to: q.to, limit: q.limit.unwrap_or(100), offset: q.offset.unwrap_or(0) };
+    let f = AuditFilter {
+        actor: q.person,
+        channel: q.channel,
+        action: q.action,
+        from: q.from,
+        to: q.to,
+        limit: q.limit.unwrap_or(100),
+        offset: q.offset.unwrap_or(0),
+    };
     Ok(Json(st.svc.store.audit_entries(&f).await?).into_response())
 }
 

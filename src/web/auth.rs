@@ -28,7 +28,8 @@ use crate::{
 };
 
 /// Failed logins: five within 15 minutes lock the user name and the address for 15 minutes.
-pub const LOGIN_THROTTLE: Throttle = Throttle { max_failures: 5, window: Duration::minutes(15), lock: Duration::minutes(15) };
+pub const LOGIN_THROTTLE: Throttle =
+    Throttle { max_failures: 5, window: Duration::minutes(15), lock: Duration::minutes(15) };
 
 const PRE_COOKIE: &str = "kv_pre";
 
@@ -112,7 +113,8 @@ impl FromRequestParts<AppState> for Staff {
         let name = session_cookie_name(st.config.secure_cookies);
         let to_login = || {
             let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/app");
-            let target = format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+            let target =
+                format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
             Redirect::to(&target).into_response()
         };
         let Some(token) = cookie(&parts.headers, name) else { return Err(to_login()) };
@@ -123,12 +125,18 @@ impl FromRequestParts<AppState> for Staff {
             Ok(None) => return Err(to_login()),
             Err(e) => return Err(PageError::internal(e).into_response()),
         };
-        let (person, actor) = match (st.svc.store.person(session.person_id).await, st.svc.store.actor(session.person_id).await) {
-            (Ok(p), Ok(a)) => (p, a),
-            (Err(e), _) | (_, Err(e)) => return Err(PageError::internal(e).into_response()),
-        };
+        let (person, actor) =
+            match (st.svc.store.person(session.person_id).await, st.svc.store.actor(session.person_id).await) {
+                (Ok(p), Ok(a)) => (p, a),
+                (Err(e), _) | (_, Err(e)) => return Err(PageError::internal(e).into_response()),
+            };
         let source = client_ip(&parts.extensions);
-        Ok(Staff { ctx: Ctx { actor, name: person.name.clone(), source }, person, csrf: session.csrf_token, token_hash })
+        Ok(Staff {
+            ctx: Ctx { actor, name: person.name.clone(), source },
+            person,
+            csrf: session.csrf_token,
+            token_hash,
+        })
     }
 }
 
@@ -148,7 +156,11 @@ pub struct NextQuery {
 
 /// Only local paths are followed after login (no open redirect).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next.to_string() } else { "/app".into() }
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next.to_string()
+    } else {
+        "/app".into()
+    }
 }
 
 fn login_meta(st: &AppState, lang: Lang, csrf: String) -> PageMeta {
@@ -164,7 +176,14 @@ fn login_meta(st: &AppState, lang: Lang, csrf: String) -> PageMeta {
     }
 }
 
-fn login_response(st: &AppState, lang: Lang, status: StatusCode, next: String, username: String, error: Option<String>) -> Response {
+fn login_response(
+    st: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    next: String,
+    username: String,
+    error: Option<String>,
+) -> Response {
     let token = match crypto::random_token() {
         Ok(t) => t,
         Err(e) => return PageError::internal(e).into_response(),
@@ -200,7 +219,9 @@ pub async fn login(
             Ok(Some(until)) => {
                 let minutes = (until - now).num_minutes() + 1;
                 let msg = match lang {
-                    Lang::Sv => format!("För många misslyckade inloggningsförsök. Vänta {minutes} minuter och försök igen."),
+                    Lang::Sv => {
+                        format!("För många misslyckade inloggningsförsök. Vänta {minutes} minuter och försök igen.")
+                    }
                     Lang::En => format!("Too many failed sign-in attempts. Wait {minutes} minutes and try again."),
                 };
                 return login_response(&st, lang, StatusCode::TOO_MANY_REQUESTS, next, username, Some(msg));
@@ -277,6 +298,9 @@ pub async fn logout(State(st): State<AppState>, staff: Staff, headers: HeaderMap
         return PageError::internal(e).into_response();
     }
     let mut res = Redirect::to("/").into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(session_cookie_name(st.config.secure_cookies), "", 0, st.config.secure_cookies));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(session_cookie_name(st.config.secure_cookies), "", 0, st.config.secure_cookies),
+    );
     res
 }

@@ -125,6 +125,7 @@ impl From<crate::storage::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.code, "message": self.message, "findings": self.findings }))).into_response()
+        (self.status, Json(json!({ "error": self.code, "message": self.message, "findings": self.findings })))
+            .into_response()
     }
 }

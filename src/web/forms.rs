@@ -38,7 +38,12 @@ fn id_list(form: &FormData, name: &'static str, findings: &mut Vec<Finding>) -> 
         match v.trim().parse::<i64>() {
             Ok(id) => out.push(id),
             Err(_) if v.trim().is_empty() => {}
-            Err(_) => findings.push(Finding::error(name, "REG-3", format!("”{v}” är inte en person i registret."), format!("“{v}” is not a person in the register."))),
+            Err(_) => findings.push(Finding::error(
+                name,
+                "REG-3",
+                format!("”{v}” är inte en person i registret."),
+                format!("“{v}” is not a person in the register."),
+            )),
         }
     }
     out
@@ -51,14 +56,24 @@ pub fn channel_input(form: &FormData) -> (ChannelInput, Vec<Finding>) {
     let platform = match Platform::parse(form.get("platform")) {
         Some(p) => p,
         None => {
-            findings.push(Finding::error("platform", "REG-1", "Välj vilken plattform kanalen finns på.", "Choose the platform the channel is on."));
+            findings.push(Finding::error(
+                "platform",
+                "REG-1",
+                "Välj vilken plattform kanalen finns på.",
+                "Choose the platform the channel is on.",
+            ));
             Platform::Other
         }
     };
     let unit_id = match form.get("unit_id").parse::<i64>() {
         Ok(u) => u,
         Err(_) => {
-            findings.push(Finding::error("unit_id", "REG-1", "Välj vilken förvaltning eller vilket bolag som äger kanalen.", "Choose the department or company that owns the channel."));
+            findings.push(Finding::error(
+                "unit_id",
+                "REG-1",
+                "Välj vilken förvaltning eller vilket bolag som äger kanalen.",
+                "Choose the department or company that owns the channel.",
+            ));
             0
         }
     };
@@ -81,7 +96,12 @@ pub fn channel_input(form: &FormData) -> (ChannelInput, Vec<Finding>) {
     let mut time = |field: &'static str, default: u16| match form.get(field).trim() {
         "" => default,
         v => MonitoringSchedule::parse_time(v).unwrap_or_else(|| {
-            findings.push(Finding::error(field, "MON-1", format!("”{v}” är inte en tid. Skriv t.ex. 08:00."), format!("“{v}” is not a time. Write e.g. 08:00.")));
+            findings.push(Finding::error(
+                field,
+                "MON-1",
+                format!("”{v}” är inte en tid. Skriv t.ex. 08:00."),
+                format!("“{v}” is not a time. Write e.g. 08:00."),
+            ));
             default
         }),
     };
@@ -92,7 +112,12 @@ pub fn channel_input(form: &FormData) -> (ChannelInput, Vec<Finding>) {
         v => match v.parse::<f64>() {
             Ok(h) => Some(h),
             Err(_) => {
-                findings.push(Finding::error("hours_per_week", "REG-3", format!("”{v}” är inte ett antal timmar. Skriv t.ex. 4 eller 2,5."), format!("“{v}” is not a number of hours. Write e.g. 4 or 2.5.")));
+                findings.push(Finding::error(
+                    "hours_per_week",
+                    "REG-3",
+                    format!("”{v}” är inte ett antal timmar. Skriv t.ex. 4 eller 2,5."),
+                    format!("“{v}” is not a number of hours. Write e.g. 4 or 2.5."),
+                ));
                 None
             }
         },
@@ -101,7 +126,12 @@ pub fn channel_input(form: &FormData) -> (ChannelInput, Vec<Finding>) {
     let removal_promise_hours = match form.get("removal_promise_hours").trim() {
         "" => 48,
         v => v.parse::<u32>().unwrap_or_else(|_| {
-            findings.push(Finding::error("removal_promise_hours", "MOD-3", format!("”{v}” är inte ett antal timmar."), format!("“{v}” is not a number of hours.")));
+            findings.push(Finding::error(
+                "removal_promise_hours",
+                "MOD-3",
+                format!("”{v}” är inte ett antal timmar."),
+                format!("“{v}” is not a number of hours."),
+            ));
             48
         }),
     };
@@ -110,7 +140,12 @@ pub fn channel_input(form: &FormData) -> (ChannelInput, Vec<Finding>) {
         v => match v.parse::<i64>() {
             Ok(id) => Some(id),
             Err(_) => {
-                findings.push(Finding::error("substitute", "REG-5", "Välj ersättaren i listan.", "Choose the substitute from the list."));
+                findings.push(Finding::error(
+                    "substitute",
+                    "REG-5",
+                    "Välj ersättaren i listan.",
+                    "Choose the substitute from the list.",
+                ));
                 None
             }
         },

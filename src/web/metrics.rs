@@ -25,28 +25,53 @@ impl Metrics {
 pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
     use std::fmt::Write;
     let mut out = String::new();
-    let _ = writeln!(out, "# HELP kanalvakt_build_info Version of the running binary.\n# TYPE kanalvakt_build_info gauge");
-    let _ = writeln!(out, "kanalvakt_build_info{{version=\"{}\",backend=\"{}\"}} 1", env!("CARGO_PKG_VERSION"), st.svc.store.backend().name());
+    let _ =
+        writeln!(out, "# HELP kanalvakt_build_info Version of the running binary.\n# TYPE kanalvakt_build_info gauge");
+    let _ = writeln!(
+        out,
+        "kanalvakt_build_info{{version=\"{}\",backend=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION"),
+        st.svc.store.backend().name()
+    );
     let up = st.svc.store.ping().await.is_ok();
-    let _ = writeln!(out, "# HELP kanalvakt_database_up Whether the database answered.\n# TYPE kanalvakt_database_up gauge\nkanalvakt_database_up {}", u8::from(up));
-    let _ = writeln!(out, "# HELP kanalvakt_http_responses_total Responses by status class.\n# TYPE kanalvakt_http_responses_total counter");
+    let _ = writeln!(
+        out,
+        "# HELP kanalvakt_database_up Whether the database answered.\n# TYPE kanalvakt_database_up gauge\nkanalvakt_database_up {}",
+        u8::from(up)
+    );
+    let _ = writeln!(
+        out,
+        "# HELP kanalvakt_http_responses_total Responses by status class.\n# TYPE kanalvakt_http_responses_total counter"
+    );
     for (i, c) in st.metrics.responses.iter().enumerate() {
         let _ = writeln!(out, "kanalvakt_http_responses_total{{class=\"{}xx\"}} {}", i + 1, c.load(Ordering::Relaxed));
     }
-    let _ = writeln!(out, "# HELP kanalvakt_login_failures_total Failed staff logins.\n# TYPE kanalvakt_login_failures_total counter");
+    let _ = writeln!(
+        out,
+        "# HELP kanalvakt_login_failures_total Failed staff logins.\n# TYPE kanalvakt_login_failures_total counter"
+    );
     let _ = writeln!(out, "kanalvakt_login_failures_total {}", st.metrics.login_failures.load(Ordering::Relaxed));
-    let _ = writeln!(out, "# HELP kanalvakt_login_lockouts_total Logins locked after repeated failures.\n# TYPE kanalvakt_login_lockouts_total counter");
+    let _ = writeln!(
+        out,
+        "# HELP kanalvakt_login_lockouts_total Logins locked after repeated failures.\n# TYPE kanalvakt_login_lockouts_total counter"
+    );
     let _ = writeln!(out, "kanalvakt_login_lockouts_total {}", st.metrics.login_lockouts.load(Ordering::Relaxed));
     if up {
         if let Ok(counts) = st.svc.store.channel_counts().await {
-            let _ = writeln!(out, "# HELP kanalvakt_channels Channels in the register by lifecycle state.\n# TYPE kanalvakt_channels gauge");
+            let _ = writeln!(
+                out,
+                "# HELP kanalvakt_channels Channels in the register by lifecycle state.\n# TYPE kanalvakt_channels gauge"
+            );
             for state in kanalvakt_domain::channel::LifecycleState::ALL {
                 let n = counts.iter().find(|(s, _)| s == state.code()).map(|(_, n)| *n).unwrap_or(0);
                 let _ = writeln!(out, "kanalvakt_channels{{state=\"{}\"}} {n}", state.code());
             }
         }
         if let Ok(n) = st.svc.store.audit_count().await {
-            let _ = writeln!(out, "# HELP kanalvakt_audit_entries Entries in the audit log.\n# TYPE kanalvakt_audit_entries gauge\nkanalvakt_audit_entries {n}");
+            let _ = writeln!(
+                out,
+                "# HELP kanalvakt_audit_entries Entries in the audit log.\n# TYPE kanalvakt_audit_entries gauge\nkanalvakt_audit_entries {n}"
+            );
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out)

@@ -101,10 +101,11 @@ async fn count_requests(State(state): State<AppState>, req: Request, next: Next)
         .and_then(|v| kanalvakt_domain::i18n::Lang::parse(&v));
     let mut res = next.run(req).await;
     state.metrics.count_response(res.status().as_u16());
-    if let Some(lang) = chosen {
-        if let Ok(v) = HeaderValue::from_str(&format!("kv_lang={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.code())) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
+    if let Some(lang) = chosen
+        && let Ok(v) =
+            HeaderValue::from_str(&format!("kv_lang={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.code()))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
 }

@@ -18,11 +18,11 @@ impl FromRequestParts<AppState> for ReqLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        let from_query = parts
-            .uri
-            .query()
-            .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").and_then(|(_, v)| Lang::parse(&v)));
-        let lang = from_query.or_else(|| cookie(&parts.headers, "kv_lang").and_then(|v| Lang::parse(&v))).unwrap_or_default();
+        let from_query = parts.uri.query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").and_then(|(_, v)| Lang::parse(&v))
+        });
+        let lang =
+            from_query.or_else(|| cookie(&parts.headers, "kv_lang").and_then(|v| Lang::parse(&v))).unwrap_or_default();
         Ok(ReqLang(lang))
     }
 }
@@ -98,7 +98,8 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed to render");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Sidan kunde inte visas. / The page could not be shown.").into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, "Sidan kunde inte visas. / The page could not be shown.")
+                .into_response()
         }
     }
 }

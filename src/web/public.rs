@@ -50,7 +50,11 @@ pub struct PublicChannel {
     pub page: String,
 }
 
-async fn public_channel(st: &AppState, ch: &ChannelRow, lang: Lang) -> Result<Option<(PublicChannel, AboutText)>, PageError> {
+async fn public_channel(
+    st: &AppState,
+    ch: &ChannelRow,
+    lang: Lang,
+) -> Result<Option<(PublicChannel, AboutText)>, PageError> {
     let Some(plan_id) = ch.current_plan_id else { return Ok(None) };
     let plan = st.svc.store.plan(plan_id).await?.plan;
     let about = presentation::about_text(&st.svc.municipality, &register_facts(ch, &plan));
@@ -78,7 +82,12 @@ async fn public_channel(st: &AppState, ch: &ChannelRow, lang: Lang) -> Result<Op
 }
 
 /// Public channels, split into those in use and those closed.
-async fn public_channels(st: &AppState, unit: Option<i64>, platform: Option<Platform>, lang: Lang) -> Result<(Vec<PublicChannel>, Vec<PublicChannel>), PageError> {
+async fn public_channels(
+    st: &AppState,
+    unit: Option<i64>,
+    platform: Option<Platform>,
+    lang: Lang,
+) -> Result<(Vec<PublicChannel>, Vec<PublicChannel>), PageError> {
     let mut open = Vec::new();
     let mut closed = Vec::new();
     for ch in st.svc.store.channels(&ChannelFilter { state: None, unit, platform }).await? {
@@ -130,11 +139,16 @@ struct ChannelsPage {
     platform: String,
 }
 
-pub async fn channels(State(st): State<AppState>, ReqLang(lang): ReqLang, Query(q): Query<ChannelsQuery>) -> Result<Response, PageError> {
+pub async fn channels(
+    State(st): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Query(q): Query<ChannelsQuery>,
+) -> Result<Response, PageError> {
     let unit = q.enhet.as_deref().and_then(|u| u.parse().ok());
     let platform = q.plattform.as_deref().and_then(Platform::parse);
     let (channels, closed) = public_channels(&st, unit, platform, lang).await?;
-    let title = lang.t("Kommunens officiella kanaler i sociala medier", "The municipality's official social-media channels");
+    let title =
+        lang.t("Kommunens officiella kanaler i sociala medier", "The municipality's official social-media channels");
     let page = ChannelsPage {
         p: meta(&st, lang, title, "kanaler", "/kanaler"),
         channels,
@@ -203,7 +217,11 @@ struct ChannelPage {
     official: String,
 }
 
-pub async fn channel(State(st): State<AppState>, ReqLang(lang): ReqLang, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn channel(
+    State(st): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let ch = st.svc.store.channel(id).await.map_err(|_| PageError::not_found())?;
     if !(ch.state.is_public() || ch.state == LifecycleState::Closed) {
@@ -212,7 +230,10 @@ pub async fn channel(State(st): State<AppState>, ReqLang(lang): ReqLang, Path(id
     let Some((c, about)) = public_channel(&st, &ch, lang).await? else { return Err(PageError::not_found()) };
     let official = presentation::official_label(&st.svc.municipality).get(lang).to_string();
     let title = format!("{} – {}", c.name, c.platform_name);
-    Ok(render(StatusCode::OK, &ChannelPage { p: meta(&st, lang, &title, "kanaler", &format!("/kanaler/{id}")), c, about, official }))
+    Ok(render(
+        StatusCode::OK,
+        &ChannelPage { p: meta(&st, lang, &title, "kanaler", &format!("/kanaler/{id}")), c, about, official },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -231,7 +252,11 @@ struct VerifyPage {
 }
 
 /// Is this address one of the municipality's official channels? (REG-7; law 1998:112 §3)
-pub async fn verify(State(st): State<AppState>, ReqLang(lang): ReqLang, Query(q): Query<VerifyQuery>) -> Result<Response, PageError> {
+pub async fn verify(
+    State(st): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Query(q): Query<VerifyQuery>,
+) -> Result<Response, PageError> {
     let url = q.url.unwrap_or_default().trim().to_string();
     let (verdict, matches) = if url.is_empty() {
         ("", Vec::new())
@@ -241,10 +266,10 @@ pub async fn verify(State(st): State<AppState>, ReqLang(lang): ReqLang, Query(q)
             Some(norm) => {
                 let mut found = Vec::new();
                 for ch in st.svc.store.channels_by_address(&norm).await? {
-                    if ch.state.is_public() || ch.state == LifecycleState::Closed {
-                        if let Some((pc, _)) = public_channel(&st, &ch, lang).await? {
-                            found.push(pc);
-                        }
+                    if (ch.state.is_public() || ch.state == LifecycleState::Closed)
+                        && let Some((pc, _)) = public_channel(&st, &ch, lang).await?
+                    {
+                        found.push(pc);
                     }
                 }
                 let verdict = if found.iter().any(|c| c.state.is_public()) {
@@ -273,13 +298,20 @@ struct AccessibilityPage {
 
 pub async fn accessibility(State(st): State<AppState>, ReqLang(lang): ReqLang) -> Response {
     let title = lang.t("Tillgänglighetsredogörelse", "Accessibility statement");
-    render(StatusCode::OK, &AccessibilityPage { p: meta(&st, lang, title, "tillganglighet", "/tillganglighet"), mailbox: st.svc.municipality.mailbox.clone() })
+    render(
+        StatusCode::OK,
+        &AccessibilityPage {
+            p: meta(&st, lang, title, "tillganglighet", "/tillganglighet"),
+            mailbox: st.svc.municipality.mailbox.clone(),
+        },
+    )
 }
 
 pub async fn healthz(State(st): State<AppState>) -> Response {
     match st.svc.store.ping().await {
         Ok(()) => Json(json!({ "status": "ok", "database": st.svc.store.backend().name() })).into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "error": e.to_string() }))).into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "error": e.to_string() })))
+            .into_response(),
     }
 }
 

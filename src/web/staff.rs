@@ -30,7 +30,10 @@ use super::{
 };
 use crate::{
     service::{ChannelInput, ChannelView, LifecycleAction, PendingApproval, RevealedCredential, ServiceError},
-    storage::{ApiTokenRow, AuditFilter, AuditRow, ChannelFilter, ChannelRow, CredentialRow, NewChannel, PartyLink, PersonRow, UnitRow},
+    storage::{
+        ApiTokenRow, AuditFilter, AuditRow, ChannelFilter, ChannelRow, CredentialRow, NewChannel, PartyLink, PersonRow,
+        UnitRow,
+    },
 };
 
 type PageResult = Result<Response, PageError>;
@@ -42,16 +45,34 @@ fn parse_id(s: &str) -> Result<ChannelId, PageError> {
 /// Confirmation texts for `?ok=` after a redirect.
 fn notice(code: &str, lang: Lang) -> Option<String> {
     let t = match code {
-        "created" => lang.t("Kanalen är sparad som utkast. Fyll i det som saknas och skicka planen för godkännande.", "The channel is saved as a draft. Complete what is missing and submit the plan for approval."),
-        "submitted" => lang.t("Aktivitetsplanen är skickad för godkännande.", "The activity plan has been submitted for approval."),
-        "not_submitted" => lang.t("Ändringarna är sparade, men planen kunde inte skickas för godkännande: rätta felen nedan.", "The changes are saved, but the plan could not be submitted for approval: correct the errors below."),
+        "created" => lang.t(
+            "Kanalen är sparad som utkast. Fyll i det som saknas och skicka planen för godkännande.",
+            "The channel is saved as a draft. Complete what is missing and submit the plan for approval.",
+        ),
+        "submitted" => {
+            lang.t("Aktivitetsplanen är skickad för godkännande.", "The activity plan has been submitted for approval.")
+        }
+        "not_submitted" => lang.t(
+            "Ändringarna är sparade, men planen kunde inte skickas för godkännande: rätta felen nedan.",
+            "The changes are saved, but the plan could not be submitted for approval: correct the errors below.",
+        ),
         "updated" => lang.t("Ändringarna är sparade.", "The changes are saved."),
-        "needs_approval" => lang.t("Ändringen gäller planens innehåll och måste godkännas igen. Den godkända planen gäller tills dess.", "The change concerns the plan's substance and needs approval again. The approved plan applies until then."),
+        "needs_approval" => lang.t(
+            "Ändringen gäller planens innehåll och måste godkännas igen. Den godkända planen gäller tills dess.",
+            "The change concerns the plan's substance and needs approval again. The approved plan applies until then.",
+        ),
         "approved" => lang.t("Ditt godkännande är registrerat.", "Your approval is recorded."),
-        "rejected" => lang.t("Planen är skickad tillbaka med din motivering.", "The plan has been sent back with your reason."),
-        "activated" => lang.t("Sista godkännandet är gjort: kanalen är nu aktiv och syns i det offentliga registret.", "The final approval is given: the channel is now active and listed in the public register."),
+        "rejected" => {
+            lang.t("Planen är skickad tillbaka med din motivering.", "The plan has been sent back with your reason.")
+        }
+        "activated" => lang.t(
+            "Sista godkännandet är gjort: kanalen är nu aktiv och syns i det offentliga registret.",
+            "The final approval is given: the channel is now active and listed in the public register.",
+        ),
         "status" => lang.t("Kanalens status är ändrad.", "The channel's status has changed."),
-        "credential_added" => lang.t("Inloggningsuppgiften är sparad krypterad.", "The credential is stored encrypted."),
+        "credential_added" => {
+            lang.t("Inloggningsuppgiften är sparad krypterad.", "The credential is stored encrypted.")
+        }
         "party_added" => lang.t("Länken är tillagd på samlingssidan.", "The link is added to the collecting page."),
         "party_deleted" => lang.t("Länken är borttagen.", "The link is removed."),
         "token_revoked" => lang.t("API-nyckeln är återkallad.", "The API token is revoked."),
@@ -128,7 +149,12 @@ struct ChannelsPage {
     platform: String,
 }
 
-pub async fn channels(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Query(q): Query<ListQuery>) -> PageResult {
+pub async fn channels(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
     let filter = ChannelFilter {
         state: q.status.as_deref().and_then(LifecycleState::parse),
         unit: q.enhet.as_deref().and_then(|u| u.parse().ok()),
@@ -214,11 +240,11 @@ impl ChannelForm {
         names.get(*i).copied().unwrap_or("")
     }
 
-    fn from_time(&self) -> String {
+    fn start_time(&self) -> String {
         MonitoringSchedule::format_time(self.plan.monitoring.from_minute)
     }
 
-    fn to_time(&self) -> String {
+    fn end_time(&self) -> String {
         MonitoringSchedule::format_time(self.plan.monitoring.to_minute)
     }
 
@@ -236,10 +262,25 @@ impl ChannelForm {
     }
 }
 
-async fn form_page(st: &AppState, staff: &Staff, lang: Lang, input: ChannelInput, findings: Vec<Finding>, editing: Option<ChannelId>) -> Result<ChannelForm, PageError> {
+async fn form_page(
+    st: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    input: ChannelInput,
+    findings: Vec<Finding>,
+    editing: Option<ChannelId>,
+) -> Result<ChannelForm, PageError> {
     let (title, action, path) = match editing {
-        Some(id) => (lang.t("Ändra kanal och aktivitetsplan", "Edit channel and activity plan"), format!("/app/kanaler/{id}/andra"), format!("/app/kanaler/{id}/andra")),
-        None => (lang.t("Ny kanal med aktivitetsplan", "New channel with activity plan"), "/app/kanaler/ny".to_string(), "/app/kanaler/ny".to_string()),
+        Some(id) => (
+            lang.t("Ändra kanal och aktivitetsplan", "Edit channel and activity plan"),
+            format!("/app/kanaler/{id}/andra"),
+            format!("/app/kanaler/{id}/andra"),
+        ),
+        None => (
+            lang.t("Ny kanal med aktivitetsplan", "New channel with activity plan"),
+            "/app/kanaler/ny".to_string(),
+            "/app/kanaler/ny".to_string(),
+        ),
     };
     let people = st.svc.store.people().await?.into_iter().filter(|p| p.active).collect();
     Ok(ChannelForm {
@@ -283,26 +324,46 @@ async fn maybe_submit(st: &AppState, staff: &Staff, id: ChannelId, form: &FormDa
     }
 }
 
-pub async fn create_channel(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn create_channel(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let form = FormData::parse(&body);
     staff.check_csrf(&headers, &form)?;
     let (input, parse_findings) = channel_input(&form);
     if !parse_findings.is_empty() {
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&st, &staff, lang, input, parse_findings, None).await?));
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&st, &staff, lang, input, parse_findings, None).await?,
+        ));
     }
     match st.svc.create_channel(&staff.ctx, &input).await {
         Ok((id, _)) => Ok(maybe_submit(&st, &staff, id, &form, "created").await),
-        Err(ServiceError::Invalid(f)) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&st, &staff, lang, input, f, None).await?)),
+        Err(ServiceError::Invalid(f)) => {
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&st, &staff, lang, input, f, None).await?))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn edit_channel_form(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Path(id): Path<String>) -> PageResult {
+pub async fn edit_channel_form(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+) -> PageResult {
     let id = parse_id(&id)?;
     let view = st.svc.channel_view(&staff.ctx.actor, id).await?;
     let people = st.svc.store.channel_people(&view.channel).await?;
     if !authz::can_edit_channel(&staff.ctx.actor, &people) {
-        return Err(ServiceError::Forbidden(kanalvakt_domain::i18n::Text::new("Du har inte behörighet att ändra den här kanalen.", "You may not change this channel.")).into());
+        return Err(ServiceError::Forbidden(kanalvakt_domain::i18n::Text::new(
+            "Du har inte behörighet att ändra den här kanalen.",
+            "You may not change this channel.",
+        ))
+        .into());
     }
     let ch = &view.channel;
     let plan = view.pending_plan.as_ref().or(view.current_plan.as_ref()).map(|p| p.plan.clone()).unwrap_or_default();
@@ -322,20 +383,32 @@ pub async fn edit_channel_form(State(st): State<AppState>, staff: Staff, ReqLang
     Ok(render(StatusCode::OK, &form_page(&st, &staff, lang, input, view.findings, Some(id)).await?))
 }
 
-pub async fn update_channel(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn update_channel(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let id = parse_id(&id)?;
     let form = FormData::parse(&body);
     staff.check_csrf(&headers, &form)?;
     let (input, parse_findings) = channel_input(&form);
     if !parse_findings.is_empty() {
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&st, &staff, lang, input, parse_findings, Some(id)).await?));
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&st, &staff, lang, input, parse_findings, Some(id)).await?,
+        ));
     }
     match st.svc.update_channel(&staff.ctx, id, &input).await {
         Ok(outcome) => {
             let ok = if outcome.needs_approval.is_empty() { "updated" } else { "needs_approval" };
             Ok(maybe_submit(&st, &staff, id, &form, ok).await)
         }
-        Err(ServiceError::Invalid(f)) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&st, &staff, lang, input, f, Some(id)).await?)),
+        Err(ServiceError::Invalid(f)) => {
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&st, &staff, lang, input, f, Some(id)).await?))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -377,7 +450,14 @@ impl ChannelPage {
         let base = s.label().get(self.p.lang).to_string();
         match s {
             ApprovalStep::Administrator(p) => {
-                let name = self.v.people.administrators.iter().find(|(id, _)| id == p).map(|(_, n)| n.clone()).unwrap_or_default();
+                let name = self
+                    .v
+                    .people
+                    .administrators
+                    .iter()
+                    .find(|(id, _)| id == p)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
                 format!("{base}: {name}")
             }
             _ => base,
@@ -408,7 +488,14 @@ impl ChannelPage {
     }
 }
 
-async fn channel_page(st: &AppState, staff: &Staff, lang: Lang, id: ChannelId, ok: Option<&str>, error: Option<PageError>) -> PageResult {
+async fn channel_page(
+    st: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    id: ChannelId,
+    ok: Option<&str>,
+    error: Option<PageError>,
+) -> PageResult {
     let v = st.svc.channel_view(&staff.ctx.actor, id).await?;
     let people = st.svc.store.channel_people(&v.channel).await?;
     let actor = &staff.ctx.actor;
@@ -425,13 +512,20 @@ async fn channel_page(st: &AppState, staff: &Staff, lang: Lang, id: ChannelId, o
             })
             .collect()
     };
-    let mut p = staff.page(lang, format!("{} ({})", v.channel.name, v.channel.platform.name()), "register", &format!("/app/kanaler/{id}"), st);
+    let mut p = staff.page(
+        lang,
+        format!("{} ({})", v.channel.name, v.channel.platform.name()),
+        "register",
+        &format!("/app/kanaler/{id}"),
+        st,
+    );
     p.notice = ok.and_then(|c| notice(c, lang));
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
     let page = ChannelPage {
         p,
         my_steps,
-        can_edit: authz::can_edit_channel(actor, &people) && !matches!(v.channel.state, LifecycleState::Closing | LifecycleState::Closed),
+        can_edit: authz::can_edit_channel(actor, &people)
+            && !matches!(v.channel.state, LifecycleState::Closing | LifecycleState::Closed),
         can_lifecycle: authz::can_change_lifecycle(actor, &people),
         can_credentials: authz::can_reveal_credentials(actor, &people),
         v,
@@ -440,7 +534,13 @@ async fn channel_page(st: &AppState, staff: &Staff, lang: Lang, id: ChannelId, o
     Ok(render(status, &page))
 }
 
-pub async fn channel(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Path(id): Path<String>, Query(q): Query<OkQuery>) -> PageResult {
+pub async fn channel(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    Query(q): Query<OkQuery>,
+) -> PageResult {
     channel_page(&st, &staff, lang, parse_id(&id)?, q.ok.as_deref(), None).await
 }
 
@@ -452,7 +552,14 @@ async fn refused(st: &AppState, staff: &Staff, lang: Lang, id: ChannelId, e: Ser
     }
 }
 
-pub async fn submit_plan(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn submit_plan(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let id = parse_id(&id)?;
     staff.check_csrf(&headers, &FormData::parse(&body))?;
     match st.svc.submit_plan(&staff.ctx, id).await {
@@ -461,13 +568,22 @@ pub async fn submit_plan(State(st): State<AppState>, staff: Staff, ReqLang(lang)
     }
 }
 
-pub async fn decide(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn decide(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let id = parse_id(&id)?;
     let form = FormData::parse(&body);
     staff.check_csrf(&headers, &form)?;
     let step = match ApprovalStep::from_parts(form.get("step"), Some(staff.person.id)) {
         Some(s) => s,
-        None => return Err(PageError::new(StatusCode::BAD_REQUEST, "Okänt godkännandesteg.", "Unknown approval step.")),
+        None => {
+            return Err(PageError::new(StatusCode::BAD_REQUEST, "Okänt godkännandesteg.", "Unknown approval step."));
+        }
     };
     let Some(decision) = Decision::parse(form.get("decision")) else {
         return Err(PageError::new(StatusCode::BAD_REQUEST, "Välj godkänn eller avslå.", "Choose approve or reject."));
@@ -485,7 +601,14 @@ pub async fn decide(State(st): State<AppState>, staff: Staff, ReqLang(lang): Req
     }
 }
 
-pub async fn lifecycle(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn lifecycle(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let id = parse_id(&id)?;
     let form = FormData::parse(&body);
     staff.check_csrf(&headers, &form)?;
@@ -510,10 +633,24 @@ struct CredentialsPage {
     findings: Vec<Finding>,
 }
 
-async fn credentials_page(st: &AppState, staff: &Staff, lang: Lang, id: ChannelId, ok: Option<&str>, revealed: Option<RevealedCredential>, findings: Vec<Finding>) -> PageResult {
+async fn credentials_page(
+    st: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    id: ChannelId,
+    ok: Option<&str>,
+    revealed: Option<RevealedCredential>,
+    findings: Vec<Finding>,
+) -> PageResult {
     let credentials = st.svc.credentials(&staff.ctx, id).await?;
     let channel = st.svc.store.channel(id).await?;
-    let mut p = staff.page(lang, format!("{} – {}", lang.t("Inloggningsuppgifter", "Credentials"), channel.name), "register", &format!("/app/kanaler/{id}/inloggning"), st);
+    let mut p = staff.page(
+        lang,
+        format!("{} – {}", lang.t("Inloggningsuppgifter", "Credentials"), channel.name),
+        "register",
+        &format!("/app/kanaler/{id}/inloggning"),
+        st,
+    );
     p.notice = ok.and_then(|c| notice(c, lang));
     let status = if findings.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut res = render(status, &CredentialsPage { p, channel, credentials, revealed, findings });
@@ -522,11 +659,24 @@ async fn credentials_page(st: &AppState, staff: &Staff, lang: Lang, id: ChannelI
     Ok(res)
 }
 
-pub async fn credentials(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Path(id): Path<String>, Query(q): Query<OkQuery>) -> PageResult {
+pub async fn credentials(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    Query(q): Query<OkQuery>,
+) -> PageResult {
     credentials_page(&st, &staff, lang, parse_id(&id)?, q.ok.as_deref(), None, Vec::new()).await
 }
 
-pub async fn add_credential(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn add_credential(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let id = parse_id(&id)?;
     let form = FormData::parse(&body);
     staff.check_csrf(&headers, &form)?;
@@ -535,19 +685,32 @@ pub async fn add_credential(State(st): State<AppState>, staff: Staff, ReqLang(la
         d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
             Ok(date) => date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
             Err(_) => {
-                let f = Finding::error("expires_at", "REG-6", format!("”{d}” är inte ett datum. Skriv ÅÅÅÅ-MM-DD."), format!("“{d}” is not a date. Write YYYY-MM-DD."));
+                let f = Finding::error(
+                    "expires_at",
+                    "REG-6",
+                    format!("”{d}” är inte ett datum. Skriv ÅÅÅÅ-MM-DD."),
+                    format!("“{d}” is not a date. Write YYYY-MM-DD."),
+                );
                 return credentials_page(&st, &staff, lang, id, None, None, vec![f]).await;
             }
         },
     };
-    match st.svc.add_credential(&staff.ctx, id, form.get("label"), form.get("login"), form.get("secret"), expires).await {
+    match st.svc.add_credential(&staff.ctx, id, form.get("label"), form.get("login"), form.get("secret"), expires).await
+    {
         Ok(_) => Ok(see_other(format!("/app/kanaler/{id}/inloggning?ok=credential_added"))),
         Err(ServiceError::Invalid(f)) => credentials_page(&st, &staff, lang, id, None, None, f).await,
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn reveal_credential(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn reveal_credential(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let cred_id = parse_id(&id)?;
     let form = FormData::parse(&body);
     staff.check_csrf(&headers, &form)?;
@@ -573,7 +736,14 @@ struct PartyLinksPage {
     url: String,
 }
 
-async fn party_page(st: &AppState, staff: &Staff, lang: Lang, ok: Option<&str>, findings: Vec<Finding>, form: Option<&FormData>) -> PageResult {
+async fn party_page(
+    st: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    ok: Option<&str>,
+    findings: Vec<Finding>,
+    form: Option<&FormData>,
+) -> PageResult {
     let mut p = staff.page(lang, lang.t("Partiernas bloggar", "The parties' blogs"), "partier", "/app/partier", st);
     p.notice = ok.and_then(|c| notice(c, lang));
     let status = if findings.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -592,11 +762,22 @@ async fn party_page(st: &AppState, staff: &Staff, lang: Lang, ok: Option<&str>, 
     ))
 }
 
-pub async fn party_links(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Query(q): Query<OkQuery>) -> PageResult {
+pub async fn party_links(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Query(q): Query<OkQuery>,
+) -> PageResult {
     party_page(&st, &staff, lang, q.ok.as_deref(), Vec::new(), None).await
 }
 
-pub async fn add_party_link(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn add_party_link(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let form = FormData::parse(&body);
     staff.check_csrf(&headers, &form)?;
     match st.svc.add_party_link(&staff.ctx, form.get("party"), form.get("title"), form.get("url")).await {
@@ -606,7 +787,13 @@ pub async fn add_party_link(State(st): State<AppState>, staff: Staff, ReqLang(la
     }
 }
 
-pub async fn delete_party_link(State(st): State<AppState>, staff: Staff, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn delete_party_link(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let id = parse_id(&id)?;
     staff.check_csrf(&headers, &FormData::parse(&body))?;
     st.svc.delete_party_link(&staff.ctx, id).await?;
@@ -650,7 +837,12 @@ fn valid_date(s: Option<&str>) -> Option<String> {
     s.map(str::trim).filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()).map(str::to_string)
 }
 
-pub async fn audit_log(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Query(q): Query<AuditQuery>) -> PageResult {
+pub async fn audit_log(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     if !authz::can_view_audit(&staff.ctx.actor) {
         return Err(ServiceError::Forbidden(kanalvakt_domain::i18n::Text::new(
             "Granskningsloggen är öppen för systemadministratör, kommunikatörer, kommunchef, arkivarie och granskare.",
@@ -729,24 +921,26 @@ impl OrganisationPage {
 
     fn person_name<I: std::borrow::Borrow<Option<i64>>>(&self, id: I) -> String {
         let id = id.borrow();
-        id.and_then(|id| self.people.iter().find(|(p, _)| p.id == id)).map(|(p, _)| p.name.clone()).unwrap_or_else(|| "–".into())
+        id.and_then(|id| self.people.iter().find(|(p, _)| p.id == id))
+            .map(|(p, _)| p.name.clone())
+            .unwrap_or_else(|| "–".into())
     }
 }
 
 pub async fn organisation(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang) -> PageResult {
     let mut people = Vec::new();
     for person in st.svc.store.people().await? {
-        let roles = st
-            .svc
-            .store
-            .grants(person.id)
-            .await?
-            .into_iter()
-            .map(|g| g.role.label().get(lang).to_string())
-            .collect();
+        let roles =
+            st.svc.store.grants(person.id).await?.into_iter().map(|g| g.role.label().get(lang).to_string()).collect();
         people.push((person, roles));
     }
-    let p = staff.page(lang, lang.t("Organisation och roller", "Organisation and roles"), "organisation", "/app/organisation", &st);
+    let p = staff.page(
+        lang,
+        lang.t("Organisation och roller", "Organisation and roles"),
+        "organisation",
+        "/app/organisation",
+        &st,
+    );
     Ok(render(StatusCode::OK, &OrganisationPage { p, units: st.svc.store.units().await?, people }))
 }
 
@@ -761,20 +955,41 @@ struct TokensPage {
     findings: Vec<Finding>,
 }
 
-async fn tokens_page(st: &AppState, staff: &Staff, lang: Lang, ok: Option<&str>, new_token: Option<String>, findings: Vec<Finding>) -> PageResult {
+async fn tokens_page(
+    st: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    ok: Option<&str>,
+    new_token: Option<String>,
+    findings: Vec<Finding>,
+) -> PageResult {
     let mut p = staff.page(lang, lang.t("API-nycklar", "API tokens"), "nycklar", "/app/nycklar", st);
     p.notice = ok.and_then(|c| notice(c, lang));
     let status = if findings.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let mut res = render(status, &TokensPage { p, tokens: st.svc.store.api_tokens_of(staff.person.id).await?, new_token, findings });
+    let mut res = render(
+        status,
+        &TokensPage { p, tokens: st.svc.store.api_tokens_of(staff.person.id).await?, new_token, findings },
+    );
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
 }
 
-pub async fn api_tokens(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, Query(q): Query<OkQuery>) -> PageResult {
+pub async fn api_tokens(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    Query(q): Query<OkQuery>,
+) -> PageResult {
     tokens_page(&st, &staff, lang, q.ok.as_deref(), None, Vec::new()).await
 }
 
-pub async fn create_api_token(State(st): State<AppState>, staff: Staff, ReqLang(lang): ReqLang, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn create_api_token(
+    State(st): State<AppState>,
+    staff: Staff,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let form = FormData::parse(&body);
     staff.check_csrf(&headers, &form)?;
     match st.svc.create_api_token(&staff.ctx, form.get("name")).await {
@@ -784,7 +999,13 @@ pub async fn create_api_token(State(st): State<AppState>, staff: Staff, ReqLang(
     }
 }
 
-pub async fn revoke_api_token(State(st): State<AppState>, staff: Staff, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn revoke_api_token(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let id = parse_id(&id)?;
     staff.check_csrf(&headers, &FormData::parse(&body))?;
     st.svc.revoke_api_token(&staff.ctx, id).await?;
@@ -793,16 +1014,21 @@ pub async fn revoke_api_token(State(st): State<AppState>, staff: Staff, Path(id)
 
 /// Used by templates: the answer-promise choices.
 pub fn answer_promises() -> Vec<(String, &'static str, &'static str)> {
-    [AnswerPromise::NextWorkingDay, AnswerPromise::WithinHours(4), AnswerPromise::WithinHours(8), AnswerPromise::WithinHours(24)]
-        .into_iter()
-        .map(|p| {
-            let (sv, en) = match p {
-                AnswerPromise::NextWorkingDay => ("Senast nästa arbetsdag", "By the next working day"),
-                AnswerPromise::WithinHours(4) => ("Inom 4 timmar", "Within 4 hours"),
-                AnswerPromise::WithinHours(8) => ("Inom 8 timmar", "Within 8 hours"),
-                _ => ("Inom 24 timmar", "Within 24 hours"),
-            };
-            (p.code(), sv, en)
-        })
-        .collect()
+    [
+        AnswerPromise::NextWorkingDay,
+        AnswerPromise::WithinHours(4),
+        AnswerPromise::WithinHours(8),
+        AnswerPromise::WithinHours(24),
+    ]
+    .into_iter()
+    .map(|p| {
+        let (sv, en) = match p {
+            AnswerPromise::NextWorkingDay => ("Senast nästa arbetsdag", "By the next working day"),
+            AnswerPromise::WithinHours(4) => ("Inom 4 timmar", "Within 4 hours"),
+            AnswerPromise::WithinHours(8) => ("Inom 8 timmar", "Within 8 hours"),
+            _ => ("Inom 24 timmar", "Within 24 hours"),
+        };
+        (p.code(), sv, en)
+    })
+    .collect()
 }

@@ -164,8 +164,12 @@ async function pageContextInner() {
   const info = await page
     .evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0];
+      // Outermost matches only, so an error summary is not repeated by its own parts.
       const texts = (sel) =>
-        [...document.querySelectorAll(sel)].map((e) => e.innerText.trim().replace(/\s+/g, ' ')).filter(Boolean);
+        [...document.querySelectorAll(sel)]
+          .filter((e) => !e.parentElement?.closest(sel))
+          .map((e) => e.innerText.trim().replace(/\s+/g, ' '))
+          .filter(Boolean);
       const invalid = [...document.querySelectorAll('form :invalid')]
         .filter((e) => e.name)
         .map((e) => `${e.name}: ${e.validationMessage}`);
@@ -173,7 +177,7 @@ async function pageContextInner() {
       return {
         status: nav && nav.responseStatus,
         title: document.title,
-        alerts: texts('[role=alert], .error, .errors, .findings, [aria-invalid=true]'),
+        alerts: texts('[role=alert], .error-summary, .field-error, .notice.warn, .error'),
         invalid,
         main: main ? main.innerText.trim().split(/\n+/).slice(0, 25).join('\n').slice(0, 1200) : '',
       };

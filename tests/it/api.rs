@@ -13,7 +13,18 @@ fn openapi_describes_every_route() {
     for (method, path) in kanalvakt::web::api::ROUTES {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} missing from openapi.json");
     }
-    let documented: usize = doc["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().keys().filter(|k| ["get", "post", "put", "delete", "patch"].contains(&k.as_str())).count()).sum();
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| {
+            p.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| ["get", "post", "put", "delete", "patch"].contains(&k.as_str()))
+                .count()
+        })
+        .sum();
     assert_eq!(documented, kanalvakt::web::api::ROUTES.len(), "no undocumented extras either");
 }
 
@@ -26,7 +37,15 @@ scenario!(api_errors_are_clear, |app| {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let kim = app.api_token("kim").await;
     let before = app.svc.store.channels(&Default::default()).await.unwrap().len();
-    let r = app.request(Method::POST, "/api/v1/channels", None, Some(("application/json", "{\"channel\": {".into())), &[("authorization", &format!("Bearer {kim}"))]).await;
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/channels",
+            None,
+            Some(("application/json", "{\"channel\": {".into())),
+            &[("authorization", &format!("Bearer {kim}"))],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let j = r.json();
     assert_eq!(j["error"], "malformed_body");
@@ -42,10 +61,24 @@ scenario!(api_errors_are_clear, |app| {
     let r = app.api(Method::GET, "/api/v1/nothing-here", &kim, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let id = app.channel_id("Ung i Sjövik", "tiktok").await;
-    let r = app.api(Method::POST, &format!("/api/v1/channels/{id}/decisions"), &kim, Some(json!({"step": "kommunchef", "decision": "maybe"}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/channels/{id}/decisions"),
+            &kim,
+            Some(json!({"step": "kommunchef", "decision": "maybe"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let karl = app.api_token("karl").await;
-    let r = app.api(Method::POST, &format!("/api/v1/channels/{id}/decisions"), &karl, Some(json!({"step": "kommunchef", "decision": "approved"}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/channels/{id}/decisions"),
+            &karl,
+            Some(json!({"step": "kommunchef", "decision": "approved"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "approval out of order: {}", r.text);
     assert_eq!(r.json()["error"], "conflict");
 });
@@ -53,7 +86,8 @@ scenario!(api_errors_are_clear, |app| {
 // REQ REG-1 REG-3: everything the form does, the API does: create, then submit.
 scenario!(api_creates_and_submits_a_channel, |app| {
     let kim = app.api_token("kim").await;
-    let unit = app.svc.store.units().await.unwrap().into_iter().find(|u| u.name == "Räddningstjänsten Sjövik").unwrap().id;
+    let unit =
+        app.svc.store.units().await.unwrap().into_iter().find(|u| u.name == "Räddningstjänsten Sjövik").unwrap().id;
     let (elin, ivar, kimid) = (app.person_id("elin").await, app.person_id("ivar").await, app.person_id("kim").await);
     let body = json!({
         "channel": {"platform": "instagram", "name": "Räddningstjänsten Sjövik", "handle": "raddningstjanstensjovik", "url": "https://www.instagram.com/raddningstjanstensjovik",
@@ -82,15 +116,20 @@ scenario!(api_creates_and_submits_a_channel, |app| {
 // stated reason, and every reveal is audited.
 scenario!(credentials_store, |app| {
     let id = app.channel_id("Sjöviks kommun", "facebook").await;
-    let stored: Vec<String> = sqlx::query_scalar("SELECT secret FROM credentials").fetch_all(app.svc.store.pool()).await.unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT secret FROM credentials").fetch_all(app.svc.store.pool()).await.unwrap();
     assert!(!stored.is_empty());
-    assert!(stored.iter().all(|s| s.starts_with("v1:") && !s.contains("EAAB") && !s.contains("demo")), "only ciphertext in the database");
+    assert!(
+        stored.iter().all(|s| s.starts_with("v1:") && !s.contains("EAAB") && !s.contains("demo")),
+        "only ciphertext in the database"
+    );
 
     let kim = app.login("kim").await;
     let page = app.page(&kim, &format!("/app/kanaler/{id}/inloggning")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("Sidtoken (Graph API)") && !page.text.contains("EAAB-demo-token"));
-    let cred = app.svc.store.credentials_of(id).await.unwrap().into_iter().find(|c| c.label.starts_with("Sidtoken")).unwrap();
+    let cred =
+        app.svc.store.credentials_of(id).await.unwrap().into_iter().find(|c| c.label.starts_with("Sidtoken")).unwrap();
     let path = format!("/app/inloggning/{}/visa", cred.id);
     let no_reason = app.post(&kim, &path, &[("reason", "")]).await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -99,7 +138,16 @@ scenario!(credentials_store, |app| {
     assert_eq!(shown.status, StatusCode::OK);
     assert!(shown.text.contains("EAAB-demo-token-0000"));
     assert_eq!(shown.headers.get("cache-control").unwrap(), "no-store");
-    let audit = app.svc.store.audit_entries(&kanalvakt::storage::AuditFilter { action: Some("credential.reveal".into()), limit: 5, ..Default::default() }).await.unwrap();
+    let audit = app
+        .svc
+        .store
+        .audit_entries(&kanalvakt::storage::AuditFilter {
+            action: Some("credential.reveal".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(audit.len(), 1);
     assert!(audit[0].after.contains("Förnya token inför utgång") && audit[0].actor_name == "Kim Lindqvist");
     assert!(!audit[0].after.contains("EAAB"), "the secret is never logged");
@@ -107,23 +155,58 @@ scenario!(credentials_store, |app| {
     // The kommunchef may see them; the system administrator, a chef of another unit and an
     // editor of another channel may not.
     let karl = app.api_token("karl").await;
-    let r = app.api(Method::POST, &format!("/api/v1/credentials/{}/reveal", cred.id), &karl, Some(json!({"reason": "Kontroll av behörigheter"}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/credentials/{}/reveal", cred.id),
+            &karl,
+            Some(json!({"reason": "Kontroll av behörigheter"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["secret"], "EAAB-demo-token-0000");
     for who in ["admin", "greta"] {
         let t = app.api_token(who).await;
-        let r = app.api(Method::POST, &format!("/api/v1/credentials/{}/reveal", cred.id), &t, Some(json!({"reason": "Jag vill se"}))).await;
+        let r = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/credentials/{}/reveal", cred.id),
+                &t,
+                Some(json!({"reason": "Jag vill se"})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.text);
     }
     for who in ["alva", "frida"] {
         let t = app.api_token(who).await;
-        let r = app.api(Method::POST, &format!("/api/v1/credentials/{}/reveal", cred.id), &t, Some(json!({"reason": "Jag vill se"}))).await;
+        let r = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/credentials/{}/reveal", cred.id),
+                &t,
+                Some(json!({"reason": "Jag vill se"})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{who}: another unit's channel is not even visible");
     }
     // Adding a credential through the API.
-    let r = app.api(Method::POST, &format!("/api/v1/channels/{id}/credentials"), &karl, Some(json!({"label": "Reservkod", "secret": "123456"}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/channels/{id}/credentials"),
+            &karl,
+            Some(json!({"label": "Reservkod", "secret": "123456"})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let r = app.api(Method::POST, &format!("/api/v1/channels/{id}/credentials"), &karl, Some(json!({"label": "", "secret": ""}))).await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/channels/{id}/credentials"),
+            &karl,
+            Some(json!({"label": "", "secret": ""})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 });
 

@@ -11,24 +11,50 @@ scenario!(forged_csrf_is_refused_and_changes_nothing, |app| {
     let id = app.channel_id("Sjöviks kommun", "linkedin").await;
     let path = format!("/app/kanaler/{id}/status");
     let forged = form(&[("csrf", "0000"), ("action", "pause")]);
-    let r = app.request(Method::POST, &path, Some(&kim.cookie), Some(("application/x-www-form-urlencoded", forged)), &[]).await;
+    let r = app
+        .request(Method::POST, &path, Some(&kim.cookie), Some(("application/x-www-form-urlencoded", forged)), &[])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.text.contains("Ladda om sidan"), "{}", r.text);
     let missing = form(&[("action", "pause")]);
-    let r = app.request(Method::POST, &path, Some(&kim.cookie), Some(("application/x-www-form-urlencoded", missing)), &[]).await;
+    let r = app
+        .request(Method::POST, &path, Some(&kim.cookie), Some(("application/x-www-form-urlencoded", missing)), &[])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // The right token from another site is still refused.
     let good = form(&[("csrf", &kim.csrf), ("action", "pause")]);
     let r = app
-        .request(Method::POST, &path, Some(&kim.cookie), Some(("application/x-www-form-urlencoded", good.clone())), &[("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")])
+        .request(
+            Method::POST,
+            &path,
+            Some(&kim.cookie),
+            Some(("application/x-www-form-urlencoded", good.clone())),
+            &[("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(app.svc.store.channel(id).await.unwrap().state.code(), "active", "nothing changed");
     // The genuine request works.
-    let r = app.request(Method::POST, &path, Some(&kim.cookie), Some(("application/x-www-form-urlencoded", good)), &[("sec-fetch-site", "same-origin")]).await;
+    let r = app
+        .request(
+            Method::POST,
+            &path,
+            Some(&kim.cookie),
+            Some(("application/x-www-form-urlencoded", good)),
+            &[("sec-fetch-site", "same-origin")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // Login itself is protected against login CSRF.
-    let r = app.request(Method::POST, "/login", None, Some(("application/x-www-form-urlencoded", form(&[("username", "kim"), ("password", "kanalvakt-demo")]))), &[]).await;
+    let r = app
+        .request(
+            Method::POST,
+            "/login",
+            None,
+            Some(("application/x-www-form-urlencoded", form(&[("username", "kim"), ("password", "kanalvakt-demo")]))),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 });
 
@@ -64,11 +90,30 @@ scenario!(cookies_and_redirects_are_safe, |app| {
     let page = app.get("/login?next=https://evil.example/").await;
     assert!(page.text.contains("name=\"next\" value=\"/app\""), "an off-site next is replaced");
     let pre = page.cookie("kv_pre").unwrap();
-    let body = form(&[("csrf", &page.hidden("csrf")), ("next", "//evil.example"), ("username", "kim"), ("password", "kanalvakt-demo")]);
-    let r = app.request(Method::POST, "/login", Some(&format!("kv_pre={pre}")), Some(("application/x-www-form-urlencoded", body)), &[]).await;
+    let body = form(&[
+        ("csrf", &page.hidden("csrf")),
+        ("next", "//evil.example"),
+        ("username", "kim"),
+        ("password", "kanalvakt-demo"),
+    ]);
+    let r = app
+        .request(
+            Method::POST,
+            "/login",
+            Some(&format!("kv_pre={pre}")),
+            Some(("application/x-www-form-urlencoded", body)),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/app");
-    let set = r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with("kv_session=")).unwrap();
+    let set = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("kv_session="))
+        .unwrap();
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
     let csp = app.get("/kanaler").await.headers.get("content-security-policy").unwrap().to_str().unwrap().to_string();
     assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));

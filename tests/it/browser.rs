@@ -18,7 +18,8 @@ async fn browser_flow_with_axe() {
     let missing: Vec<&str> = [
         (!node_ok).then_some("node"),
         (!Path::new(&chromium).exists()).then_some("chromium (apt-get install chromium)"),
-        (!dir.join("node_modules/playwright-core").exists()).then_some("tests/browser/node_modules (npm ci in tests/browser)"),
+        (!dir.join("node_modules/playwright-core").exists())
+            .then_some("tests/browser/node_modules (npm ci in tests/browser)"),
     ]
     .into_iter()
     .flatten()
@@ -30,7 +31,14 @@ async fn browser_flow_with_axe() {
     }
     let app = spawn(Backend::Sqlite).await.expect("app");
     let url = app.url.clone();
-    let out = tokio::process::Command::new("node").arg("flow.mjs").arg(&url).current_dir(&dir).env("CHROMIUM", &chromium).output().await.expect("run node");
+    let out = tokio::process::Command::new("node")
+        .arg("flow.mjs")
+        .arg(&url)
+        .current_dir(&dir)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "browser flow failed:\n{stdout}\n{stderr}");

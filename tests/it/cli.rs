@@ -18,7 +18,11 @@ fn kanalvakt(database_url: &str, args: &[&str], stdin: &str) -> (i32, String, St
         let _ = i.write_all(stdin.as_bytes());
     }
     let out = child.wait_with_output().expect("wait");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 // `kanalvakt audit verify` recomputes the chain and exits non-zero naming the first broken entry.
@@ -31,7 +35,10 @@ scenario!(audit_verify_command, |app| {
         Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
     };
     sqlx::query(trigger).execute(app.svc.store.pool()).await.unwrap();
-    sqlx::query("UPDATE audit_log SET after_json = '{\"state\":\"closed\"}' WHERE seq = 12").execute(app.svc.store.pool()).await.unwrap();
+    sqlx::query("UPDATE audit_log SET after_json = '{\"state\":\"closed\"}' WHERE seq = 12")
+        .execute(app.svc.store.pool())
+        .await
+        .unwrap();
     let (code, out, err) = kanalvakt(&app.database_url, &["audit", "verify"], "");
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("AUDIT LOG BROKEN at entry 12"), "{err}");
@@ -40,16 +47,42 @@ scenario!(audit_verify_command, |app| {
 // `kanalvakt user add` and `user passwd`, with clear errors for bad input.
 scenario!(user_commands, |app| {
     let url = app.database_url.clone();
-    let (code, out, err) = kanalvakt(&url, &["user", "add", "--username", "Tove", "--name", "Tove Tester", "--email", "tove@sjovik.se", "--unit", "Kommunikationsenheten", "--role", "kommunikator"], "ett-långt-lösenord\n");
+    let (code, out, err) = kanalvakt(
+        &url,
+        &[
+            "user",
+            "add",
+            "--username",
+            "Tove",
+            "--name",
+            "Tove Tester",
+            "--email",
+            "tove@sjovik.se",
+            "--unit",
+            "Kommunikationsenheten",
+            "--role",
+            "kommunikator",
+        ],
+        "ett-långt-lösenord\n",
+    );
     assert_eq!(code, 0, "{out}{err}");
     assert!(app.try_login("tove", "ett-långt-lösenord").await.is_ok());
-    let (code, _, err) = kanalvakt(&url, &["user", "add", "--username", "x", "--name", "X", "--email", "x@sjovik.se", "--role", "chef"], "ett-långt-lösenord\n");
+    let (code, _, err) = kanalvakt(
+        &url,
+        &["user", "add", "--username", "x", "--name", "X", "--email", "x@sjovik.se", "--role", "chef"],
+        "ett-långt-lösenord\n",
+    );
     assert_ne!(code, 0);
     assert!(err.contains("needs a unit"), "{err}");
-    let (code, _, err) = kanalvakt(&url, &["user", "add", "--username", "y", "--name", "Y", "--email", "y@sjovik.se"], "kort\n");
+    let (code, _, err) =
+        kanalvakt(&url, &["user", "add", "--username", "y", "--name", "Y", "--email", "y@sjovik.se"], "kort\n");
     assert_ne!(code, 0);
     assert!(err.contains("at least 12 characters"), "{err}");
-    let (code, _, err) = kanalvakt(&url, &["user", "add", "--username", "kim", "--name", "Kim 2", "--email", "kim2@sjovik.se"], "ett-långt-lösenord\n");
+    let (code, _, err) = kanalvakt(
+        &url,
+        &["user", "add", "--username", "kim", "--name", "Kim 2", "--email", "kim2@sjovik.se"],
+        "ett-långt-lösenord\n",
+    );
     assert_ne!(code, 0, "duplicate user name");
     assert!(err.contains("There is already"), "{err}");
     let (code, out, err) = kanalvakt(&url, &["user", "passwd", "tove"], "ett-nytt-långt-lösenord\n");

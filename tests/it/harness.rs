@@ -69,7 +69,10 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
             let name = format!("kv_test_{}", random_suffix());
             sqlx::any::install_default_drivers();
             let mut conn = sqlx::AnyConnection::connect(&admin).await.expect("connect to KANALVAKT_TEST_POSTGRES_URL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
             conn.close().await.ok();
             let mut u = url::Url::parse(&admin).expect("postgres url");
             u.set_path(&format!("/{name}"));
@@ -83,7 +86,12 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
         mailbox: "kommun@sjovik.se".into(),
         privacy_url: "https://www.sjovik.se/personuppgifter".into(),
     };
-    let svc = Services { store, key: CredentialKey::generate().expect("key"), clock: std::sync::Arc::new(SystemClock), municipality: municipality.clone() };
+    let svc = Services {
+        store,
+        key: CredentialKey::generate().expect("key"),
+        clock: std::sync::Arc::new(SystemClock),
+        municipality: municipality.clone(),
+    };
     demo::seed(&svc).await.expect("seed demo");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
@@ -112,10 +120,11 @@ impl TestApp {
     pub async fn finish(self) {
         self.server.abort();
         self.svc.store.close().await;
-        if let Some((admin, name)) = self.pg_db {
-            if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut conn).await;
-            }
+        if let Some((admin, name)) = self.pg_db
+            && let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await
+        {
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await;
         }
     }
 
@@ -123,7 +132,14 @@ impl TestApp {
         self.request(Method::GET, path, None, None, &[]).await
     }
 
-    pub async fn request(&self, method: Method, path: &str, cookie: Option<&str>, body: Option<(&str, String)>, headers: &[(&str, &str)]) -> Resp {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<(&str, String)>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let mut req = self.http.request(method, format!("{}{}", self.url, path));
         if let Some(c) = cookie {
             req = req.header(header::COOKIE, c);
@@ -143,7 +159,9 @@ impl TestApp {
 
     /// Sign in through the login form, as a browser does.
     pub async fn login(&self, username: &str) -> Session {
-        self.try_login(username, demo::DEMO_PASSWORD).await.unwrap_or_else(|r| panic!("login as {username} failed: {} {}", r.status, r.text))
+        self.try_login(username, demo::DEMO_PASSWORD)
+            .await
+            .unwrap_or_else(|r| panic!("login as {username} failed: {} {}", r.status, r.text))
     }
 
     pub async fn try_login(&self, username: &str, password: &str) -> Result<Session, Resp> {
@@ -151,7 +169,15 @@ impl TestApp {
         let pre = page.cookie("kv_pre").expect("login page sets kv_pre");
         let csrf = page.hidden("csrf");
         let form = form(&[("csrf", &csrf), ("next", "/app"), ("username", username), ("password", password)]);
-        let res = self.request(Method::POST, "/login", Some(&format!("kv_pre={pre}")), Some(("application/x-www-form-urlencoded", form)), &[]).await;
+        let res = self
+            .request(
+                Method::POST,
+                "/login",
+                Some(&format!("kv_pre={pre}")),
+                Some(("application/x-www-form-urlencoded", form)),
+                &[],
+            )
+            .await;
         if res.status != StatusCode::SEE_OTHER {
             return Err(res);
         }
@@ -170,13 +196,18 @@ impl TestApp {
     pub async fn post(&self, s: &Session, path: &str, fields: &[(&str, &str)]) -> Resp {
         let mut all: Vec<(&str, &str)> = vec![("csrf", s.csrf.as_str())];
         all.extend_from_slice(fields);
-        self.request(Method::POST, path, Some(&s.cookie), Some(("application/x-www-form-urlencoded", form(&all))), &[]).await
+        self.request(Method::POST, path, Some(&s.cookie), Some(("application/x-www-form-urlencoded", form(&all))), &[])
+            .await
     }
 
     /// A personal API token for a user, made through the service.
     pub async fn api_token(&self, username: &str) -> String {
         let p = self.svc.store.person_by_username(username).await.expect("db").expect("user");
-        let ctx = kanalvakt::service::Ctx { actor: self.svc.store.actor(p.id).await.expect("actor"), name: p.name, source: "test".into() };
+        let ctx = kanalvakt::service::Ctx {
+            actor: self.svc.store.actor(p.id).await.expect("actor"),
+            name: p.name,
+            source: "test".into(),
+        };
         self.svc.create_api_token(&ctx, "test").await.expect("token")
     }
 

@@ -2,6 +2,8 @@
 //! SQLite always and on PostgreSQL when `KANALVAKT_TEST_POSTGRES_URL` is set. One test binary
 //! (faster to link than many).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod api;
 mod audit;
 mod auth;

@@ -10,7 +10,16 @@ scenario!(public_register_lists_active_channels, |app| {
     let page = app.get("/kanaler").await;
     assert_eq!(page.status, StatusCode::OK);
     let t = page.text;
-    for want in ["Sjöviks bibliotek", "Räddningstjänsten Sjövik", "Kultur- och fritidsförvaltningen", "Tipsa om bibliotekets program", "minst två gånger i veckan", "senast nästa arbetsdag", "biblioteket@sjovik.se", "https://www.facebook.com/sjoviksbibliotek"] {
+    for want in [
+        "Sjöviks bibliotek",
+        "Räddningstjänsten Sjövik",
+        "Kultur- och fritidsförvaltningen",
+        "Tipsa om bibliotekets program",
+        "minst två gånger i veckan",
+        "senast nästa arbetsdag",
+        "biblioteket@sjovik.se",
+        "https://www.facebook.com/sjoviksbibliotek",
+    ] {
         assert!(t.contains(want), "missing {want}");
     }
     assert!(!t.contains("Ung i Sjövik"), "awaiting approval is not public");
@@ -21,14 +30,23 @@ scenario!(public_register_lists_active_channels, |app| {
     assert!(en.text.contains("<html lang=\"en\">") && en.text.contains("official social-media channels"));
     assert!(en.cookie("kv_lang").is_some());
     // Filter by unit and platform.
-    let unit = app.svc.store.units().await.unwrap().into_iter().find(|u| u.name == "Räddningstjänsten Sjövik").unwrap().id;
+    let unit =
+        app.svc.store.units().await.unwrap().into_iter().find(|u| u.name == "Räddningstjänsten Sjövik").unwrap().id;
     let f = app.get(&format!("/kanaler?enhet={unit}")).await.text;
     assert!(f.contains("Räddningstjänsten Sjövik") && !f.contains("Sjöviks bibliotek"));
     let f = app.get("/kanaler?plattform=instagram").await.text;
-    assert!(f.contains("<span class=\"platform\">Instagram</span>") && !f.contains("<span class=\"platform\">LinkedIn</span>"));
+    assert!(
+        f.contains("<span class=\"platform\">Instagram</span>")
+            && !f.contains("<span class=\"platform\">LinkedIn</span>")
+    );
     // The same as JSON.
     let j = app.get("/kanaler.json").await.json();
-    let names: Vec<String> = j["channels"].as_array().unwrap().iter().map(|c| format!("{} {}", c["name"].as_str().unwrap(), c["platform"].as_str().unwrap())).collect();
+    let names: Vec<String> = j["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {}", c["name"].as_str().unwrap(), c["platform"].as_str().unwrap()))
+        .collect();
     assert!(names.contains(&"Sjöviks bibliotek facebook".to_string()));
     assert!(!names.iter().any(|n| n.starts_with("Ung i Sjövik")));
     assert_eq!(j["closed_channels"].as_array().unwrap().len(), 1);
@@ -92,7 +110,17 @@ scenario!(verify_an_address, |app| {
 scenario!(party_blog_links, |app| {
     assert!(app.get("/kanaler").await.text.contains("Socialdemokraterna i Sjövik – blogg"));
     let kim = app.login("kim").await;
-    let r = app.post(&kim, "/app/partier", &[("party", "Liberalerna"), ("title", "Liberalerna Sjövik"), ("url", "https://liberalerna-sjovik.example/")]).await;
+    let r = app
+        .post(
+            &kim,
+            "/app/partier",
+            &[
+                ("party", "Liberalerna"),
+                ("title", "Liberalerna Sjövik"),
+                ("url", "https://liberalerna-sjovik.example/"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(app.get("/kanaler").await.text.contains("Liberalerna Sjövik"));
     let bad = app.post(&kim, "/app/partier", &[("party", ""), ("url", "liberalerna")]).await;

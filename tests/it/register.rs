@@ -8,7 +8,16 @@ use crate::{TestApp, scenario};
 
 /// A complete channel form for the Kultur- och fritidsförvaltningen, as a browser sends it.
 pub async fn channel_form(app: &TestApp, name: &str) -> Vec<(String, String)> {
-    let unit = app.svc.store.units().await.unwrap().into_iter().find(|u| u.name == "Kultur- och fritidsförvaltningen").unwrap().id;
+    let unit = app
+        .svc
+        .store
+        .units()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.name == "Kultur- och fritidsförvaltningen")
+        .unwrap()
+        .id;
     let (alva, bo, cecilia) = (app.person_id("alva").await, app.person_id("bo").await, app.person_id("cecilia").await);
     let mut f: Vec<(String, String)> = [
         ("platform", "tiktok".to_string()),
@@ -50,7 +59,12 @@ fn refs(f: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 fn id_from_location(loc: &str) -> i64 {
-    loc.trim_start_matches("/app/kanaler/").split(['?', '/']).next().unwrap().parse().unwrap_or_else(|_| panic!("no id in {loc}"))
+    loc.trim_start_matches("/app/kanaler/")
+        .split(['?', '/'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("no id in {loc}"))
 }
 
 // REQ REG-3 REG-4 REG-7 ROLE-1: a channel is proposed with its plan, approved by each
@@ -69,26 +83,38 @@ scenario!(approval_workflow_through_the_ui, |app| {
 
     // The unit head cannot approve before the administrators (REQ REG-4).
     let frida = app.login("frida").await;
-    let early = app.post(&frida, &format!("/app/kanaler/{id}/beslut"), &[("step", "unit_head"), ("decision", "approved")]).await;
+    let early = app
+        .post(&frida, &format!("/app/kanaler/{id}/beslut"), &[("step", "unit_head"), ("decision", "approved")])
+        .await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
     assert!(early.text.contains("inte det här stegets tur"), "{}", early.text);
     // Nor can the kommunchef.
     let karl = app.login("karl").await;
-    let early = app.post(&karl, &format!("/app/kanaler/{id}/beslut"), &[("step", "kommunchef"), ("decision", "approved")]).await;
+    let early = app
+        .post(&karl, &format!("/app/kanaler/{id}/beslut"), &[("step", "kommunchef"), ("decision", "approved")])
+        .await;
     assert_eq!(early.status, StatusCode::CONFLICT);
     // Someone who is not an administrator cannot accept for one.
     let cecilia = app.login("cecilia").await;
-    let wrong = app.post(&cecilia, &format!("/app/kanaler/{id}/beslut"), &[("step", "administrator"), ("decision", "approved")]).await;
+    let wrong = app
+        .post(&cecilia, &format!("/app/kanaler/{id}/beslut"), &[("step", "administrator"), ("decision", "approved")])
+        .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{}", wrong.text);
 
     for who in ["alva", "bo"] {
         let s = app.login(who).await;
-        let r = app.post(&s, &format!("/app/kanaler/{id}/beslut"), &[("step", "administrator"), ("decision", "approved")]).await;
+        let r = app
+            .post(&s, &format!("/app/kanaler/{id}/beslut"), &[("step", "administrator"), ("decision", "approved")])
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{who}: {}", r.text);
     }
-    let r = app.post(&frida, &format!("/app/kanaler/{id}/beslut"), &[("step", "unit_head"), ("decision", "approved")]).await;
+    let r = app
+        .post(&frida, &format!("/app/kanaler/{id}/beslut"), &[("step", "unit_head"), ("decision", "approved")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    let r = app.post(&karl, &format!("/app/kanaler/{id}/beslut"), &[("step", "kommunchef"), ("decision", "approved")]).await;
+    let r = app
+        .post(&karl, &format!("/app/kanaler/{id}/beslut"), &[("step", "kommunchef"), ("decision", "approved")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.location().ends_with("?ok=activated"));
 
@@ -97,7 +123,8 @@ scenario!(approval_workflow_through_the_ui, |app| {
     for name in ["Alva Andersson", "Bo Berg", "Frida Holm", "Karl Nyström"] {
         assert!(view.text.contains(name), "the decision by {name} is shown with identity");
     }
-    let approvals = app.svc.store.approvals(app.svc.store.channel(id).await.unwrap().current_plan_id.unwrap()).await.unwrap();
+    let approvals =
+        app.svc.store.approvals(app.svc.store.channel(id).await.unwrap().current_plan_id.unwrap()).await.unwrap();
     assert_eq!(approvals.len(), 4, "each approval recorded with identity and time");
     let public = app.get("/kanaler").await.text;
     assert!(public.contains("Sjöviks ungdomsgård"), "REG-7: listed once active");
@@ -112,10 +139,22 @@ scenario!(rejection_sends_the_plan_back, |app| {
     f.push(("then".into(), "submit".into()));
     let id = id_from_location(&app.post(&kim, "/app/kanaler/ny", &refs(&f)).await.location());
     let alva = app.login("alva").await;
-    let no_reason = app.post(&alva, &format!("/app/kanaler/{id}/beslut"), &[("step", "administrator"), ("decision", "rejected"), ("reason", " ")]).await;
+    let no_reason = app
+        .post(
+            &alva,
+            &format!("/app/kanaler/{id}/beslut"),
+            &[("step", "administrator"), ("decision", "rejected"), ("reason", " ")],
+        )
+        .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_reason.text.contains("Skriv varför planen inte godkänns"));
-    let r = app.post(&alva, &format!("/app/kanaler/{id}/beslut"), &[("step", "administrator"), ("decision", "rejected"), ("reason", "Jag har inte tid under våren")]).await;
+    let r = app
+        .post(
+            &alva,
+            &format!("/app/kanaler/{id}/beslut"),
+            &[("step", "administrator"), ("decision", "rejected"), ("reason", "Jag har inte tid under våren")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let ch = app.svc.store.channel(id).await.unwrap();
     assert_eq!(ch.state.code(), "planned");
@@ -223,12 +262,26 @@ scenario!(substantive_change_needs_new_approval, |app| {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     for who in ["alva", "bo"] {
         let t = app.api_token(who).await;
-        let r = app.api(Method::POST, &format!("/api/v1/channels/{id}/decisions"), &t, Some(json!({"step": "administrator", "decision": "approved"}))).await;
+        let r = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/channels/{id}/decisions"),
+                &t,
+                Some(json!({"step": "administrator", "decision": "approved"})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     }
     for (who, step) in [("frida", "unit_head"), ("karl", "kommunchef")] {
         let t = app.api_token(who).await;
-        let r = app.api(Method::POST, &format!("/api/v1/channels/{id}/decisions"), &t, Some(json!({"step": step, "decision": "approved"}))).await;
+        let r = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/channels/{id}/decisions"),
+                &t,
+                Some(json!({"step": step, "decision": "approved"})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     }
     assert!(app.get(&format!("/kanaler/{id}")).await.text.contains("läsfrämjande"));
@@ -261,7 +314,13 @@ scenario!(lifecycle_pause_resume_close, |app| {
     let closed_section = public.split("Avslutade kanaler").nth(1).expect("closed section");
     assert!(closed_section.contains(&format!("/kanaler/{id}")));
     let edit = app.post(&alva, &format!("/app/kanaler/{id}/andra"), &[("name", "x")]).await;
-    assert!(edit.status == StatusCode::CONFLICT || edit.status == StatusCode::UNPROCESSABLE_ENTITY || edit.status == StatusCode::FORBIDDEN, "{}", edit.status);
+    assert!(
+        edit.status == StatusCode::CONFLICT
+            || edit.status == StatusCode::UNPROCESSABLE_ENTITY
+            || edit.status == StatusCode::FORBIDDEN,
+        "{}",
+        edit.status
+    );
 });
 
 // REQ REG-2 REG-10: the register records the owning unit's decision and whether a channel has

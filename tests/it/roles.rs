@@ -58,7 +58,10 @@ scenario!(roles_by_routes_matrix, |app| {
     // The register lists only what each person may see.
     let david = app.login("david").await;
     let list = app.page(&david, "/app/kanaler").await.text;
-    assert!(list.contains("Sjöviks skolor") && !list.contains("Sjöviks bibliotek"), "an editor sees their own channels only");
+    assert!(
+        list.contains("Sjöviks skolor") && !list.contains("Sjöviks bibliotek"),
+        "an editor sees their own channels only"
+    );
     let kim = app.login("kim").await;
     let list = app.page(&kim, "/app/kanaler").await.text;
     assert!(list.contains("Sjöviks skolor") && list.contains("Sjöviks bibliotek"));
@@ -69,17 +72,31 @@ scenario!(approvals_respect_roles, |app| {
     let id = app.channel_id("Ung i Sjövik", "tiktok").await;
     // Bo is the second administrator of Ung i Sjövik.
     let bo = app.login("bo").await;
-    assert_eq!(app.post(&bo, &format!("/app/kanaler/{id}/beslut"), &[("step", "administrator"), ("decision", "approved")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post(&bo, &format!("/app/kanaler/{id}/beslut"), &[("step", "administrator"), ("decision", "approved")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let gustav = app.login("gustav").await;
-    let r = app.post(&gustav, &format!("/app/kanaler/{id}/beslut"), &[("step", "unit_head"), ("decision", "approved")]).await;
+    let r = app
+        .post(&gustav, &format!("/app/kanaler/{id}/beslut"), &[("step", "unit_head"), ("decision", "approved")])
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "a chef of another unit does not see the channel");
     let greta = app.login("greta").await;
-    let r = app.post(&greta, &format!("/app/kanaler/{id}/beslut"), &[("step", "unit_head"), ("decision", "approved")]).await;
+    let r = app
+        .post(&greta, &format!("/app/kanaler/{id}/beslut"), &[("step", "unit_head"), ("decision", "approved")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let frida = app.login("frida").await;
     let page = app.page(&frida, &format!("/app/kanaler/{id}")).await.text;
     assert!(page.contains("Godkänn"), "the unit head is offered the decision");
     let dash = app.page(&frida, "/app").await.text;
     assert!(dash.contains("Ung i Sjövik"), "and sees it waiting on the overview");
-    assert_eq!(app.post(&frida, &format!("/app/kanaler/{id}/beslut"), &[("step", "unit_head"), ("decision", "approved")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post(&frida, &format!("/app/kanaler/{id}/beslut"), &[("step", "unit_head"), ("decision", "approved")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
 });

@@ -38,9 +38,13 @@ impl ApprovalStep {
 
     pub fn label(self) -> Text {
         match self {
-            ApprovalStep::Administrator(_) => Text::new("Administratören godkänner uppdraget", "The administrator accepts the assignment"),
+            ApprovalStep::Administrator(_) => {
+                Text::new("Administratören godkänner uppdraget", "The administrator accepts the assignment")
+            }
             ApprovalStep::UnitHead => Text::new("Förvaltningschef/VD godkänner", "Head of unit approves"),
-            ApprovalStep::Kommunchef => Text::new("Kommunchef/informationsansvarig godkänner", "Chief executive approves"),
+            ApprovalStep::Kommunchef => {
+                Text::new("Kommunchef/informationsansvarig godkänner", "Chief executive approves")
+            }
         }
     }
 }
@@ -237,10 +241,16 @@ mod tests {
             records.push(rec(step, a));
         }
         let head = ApproverStanding { person: 20, heads_owning_unit: true, is_kommunchef: false };
-        assert_eq!(decide(&ADMINS, &records, head, ApprovalStep::UnitHead, Decision::Approved, ""), Ok(Outcome::Recorded));
+        assert_eq!(
+            decide(&ADMINS, &records, head, ApprovalStep::UnitHead, Decision::Approved, ""),
+            Ok(Outcome::Recorded)
+        );
         records.push(rec(ApprovalStep::UnitHead, 20));
         let kc = ApproverStanding { person: 30, heads_owning_unit: false, is_kommunchef: true };
-        assert_eq!(decide(&ADMINS, &records, kc, ApprovalStep::Kommunchef, Decision::Approved, ""), Ok(Outcome::FullyApproved));
+        assert_eq!(
+            decide(&ADMINS, &records, kc, ApprovalStep::Kommunchef, Decision::Approved, ""),
+            Ok(Outcome::FullyApproved)
+        );
         records.push(rec(ApprovalStep::Kommunchef, 30));
         assert!(pending_steps(&ADMINS, &records).is_empty());
     }
@@ -260,9 +270,11 @@ mod tests {
     // REQ REG-4: each step by its own person.
     #[test]
     fn only_the_right_person_decides_a_step() {
-        let err = decide(&ADMINS, &[], person(11), ApprovalStep::Administrator(10), Decision::Approved, "").unwrap_err();
+        let err =
+            decide(&ADMINS, &[], person(11), ApprovalStep::Administrator(10), Decision::Approved, "").unwrap_err();
         assert!(matches!(err, ApprovalError::NotYourStep(_)));
-        let err = decide(&ADMINS, &[], person(99), ApprovalStep::Administrator(99), Decision::Approved, "").unwrap_err();
+        let err =
+            decide(&ADMINS, &[], person(99), ApprovalStep::Administrator(99), Decision::Approved, "").unwrap_err();
         assert!(matches!(err, ApprovalError::NotYourStep(_)), "someone not on the plan cannot add themselves");
         let err = decide(&ADMINS, &[], person(10), ApprovalStep::Kommunchef, Decision::Approved, "").unwrap_err();
         assert!(matches!(err, ApprovalError::NotYourStep(_)));
@@ -271,7 +283,8 @@ mod tests {
     // REQ REG-4
     #[test]
     fn rejection_needs_a_reason() {
-        let err = decide(&ADMINS, &[], person(10), ApprovalStep::Administrator(10), Decision::Rejected, "  ").unwrap_err();
+        let err =
+            decide(&ADMINS, &[], person(10), ApprovalStep::Administrator(10), Decision::Rejected, "  ").unwrap_err();
         assert!(matches!(err, ApprovalError::ReasonRequired(_)));
         assert_eq!(
             decide(&ADMINS, &[], person(10), ApprovalStep::Administrator(10), Decision::Rejected, "Jag har inte tid"),
@@ -282,7 +295,8 @@ mod tests {
     #[test]
     fn double_approval_is_refused() {
         let records = vec![rec(ApprovalStep::Administrator(10), 10)];
-        let err = decide(&ADMINS, &records, person(10), ApprovalStep::Administrator(10), Decision::Approved, "").unwrap_err();
+        let err =
+            decide(&ADMINS, &records, person(10), ApprovalStep::Administrator(10), Decision::Approved, "").unwrap_err();
         assert!(matches!(err, ApprovalError::AlreadyDecided(_)));
     }
 
@@ -290,7 +304,12 @@ mod tests {
     fn steps_list_each_administrator_once() {
         assert_eq!(
             required_steps(&[11, 10, 11]),
-            vec![ApprovalStep::Administrator(10), ApprovalStep::Administrator(11), ApprovalStep::UnitHead, ApprovalStep::Kommunchef]
+            vec![
+                ApprovalStep::Administrator(10),
+                ApprovalStep::Administrator(11),
+                ApprovalStep::UnitHead,
+                ApprovalStep::Kommunchef
+            ]
         );
     }
 }

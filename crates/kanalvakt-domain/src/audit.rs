@@ -113,10 +113,10 @@ impl ChainVerifier {
     /// Check the next entry in sequence order; the first error is the first broken entry.
     pub fn check(&mut self, s: &StoredEntry) -> Result<(), ChainError> {
         let seq = s.entry.seq;
-        if let Some(prev) = self.last_seq {
-            if seq <= prev {
-                return Err(ChainError::Sequence { seq, prev });
-            }
+        if let Some(prev) = self.last_seq
+            && seq <= prev
+        {
+            return Err(ChainError::Sequence { seq, prev });
         }
         if s.prev_hash != self.last_hash {
             return Err(ChainError::Broken { seq });

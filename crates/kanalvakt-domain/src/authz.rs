@@ -114,7 +114,13 @@ mod tests {
     }
 
     fn channel() -> ChannelPeople {
-        ChannelPeople { unit: 5, administrators: vec![1, 2], operators: vec![3], substitute: Some(4), created_by: Some(1) }
+        ChannelPeople {
+            unit: 5,
+            administrators: vec![1, 2],
+            operators: vec![3],
+            substitute: Some(4),
+            created_by: Some(1),
+        }
     }
 
     // REQ ROLE-1: an editor sees and acts on their own channels only.

@@ -156,10 +156,7 @@ pub struct TransitionError {
 }
 
 /// The lifecycle rules (REG-9): the only way a channel changes state.
-pub fn transition(
-    from: LifecycleState,
-    event: LifecycleEvent,
-) -> Result<LifecycleState, TransitionError> {
+pub fn transition(from: LifecycleState, event: LifecycleEvent) -> Result<LifecycleState, TransitionError> {
     use LifecycleEvent as E;
     use LifecycleState as S;
     let to = match (from, event) {
@@ -262,10 +259,7 @@ mod tests {
         for from in S::ALL {
             for e in [E::Submit, E::Reject, E::Pause, E::Resume, E::BeginClosing, E::FinishClosing] {
                 if let Ok(to) = transition(from, e) {
-                    assert!(
-                        to != S::Active || from == S::Paused,
-                        "{from:?} --{e:?}--> Active must not be possible"
-                    );
+                    assert!(to != S::Active || from == S::Paused, "{from:?} --{e:?}--> Active must not be possible");
                 }
             }
         }

@@ -97,10 +97,7 @@ impl Role {
             Role::SystemAdmin => Text::new("Systemadministratör", "System administrator"),
             Role::Kommunikator => Text::new("Kommunikatör", "Communicator"),
             Role::Chef => Text::new("Chef", "Manager"),
-            Role::Kommunchef => Text::new(
-                "Kommunchef / informationsansvarig",
-                "Chief executive / head of information",
-            ),
+            Role::Kommunchef => Text::new("Kommunchef / informationsansvarig", "Chief executive / head of information"),
             Role::Registrator => Text::new("Registrator", "Registry clerk"),
             Role::Arkivarie => Text::new("Arkivarie", "Archivist"),
             Role::Auditor => Text::new("Granskare (läsbehörighet)", "Auditor (read only)"),

@@ -2,12 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    PersonId,
-    channel::Platform,
-    i18n::Text,
-    validation::Finding,
-};
+use crate::{PersonId, channel::Platform, i18n::Text, validation::Finding};
 
 /// Days of the week, Monday first, as the Swedish week runs.
 pub const WEEKDAYS_SV: [&str; 7] = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"];
@@ -27,7 +22,12 @@ pub struct MonitoringSchedule {
 
 impl Default for MonitoringSchedule {
     fn default() -> Self {
-        MonitoringSchedule { days: [true, true, true, true, true, false, false], from_minute: 8 * 60, to_minute: 17 * 60, holidays: true }
+        MonitoringSchedule {
+            days: [true, true, true, true, true, false, false],
+            from_minute: 8 * 60,
+            to_minute: 17 * 60,
+            holidays: true,
+        }
     }
 }
 
@@ -74,25 +74,24 @@ impl MonitoringSchedule {
             [rest @ .., last] => format!("{} {and} {last}", rest.join(", ")),
         };
         let hours = format!("{}–{}", Self::format_time(self.from_minute), Self::format_time(self.to_minute));
-        let (hol_sv, hol_en) = if self.holidays { (", även helger och semestertider", ", also on holidays and during vacations") } else { ("", "") };
+        let (hol_sv, hol_en) = if self.holidays {
+            (", även helger och semestertider", ", also on holidays and during vacations")
+        } else {
+            ("", "")
+        };
         Text::new(format!("{} {hours}{hol_sv}", join(&sv, "och")), format!("{} {hours}{hol_en}", join(&en, "and")))
     }
 }
 
 /// When a visitor can expect an answer (PRE-1, MOD-3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "hours", rename_all = "snake_case")]
 pub enum AnswerPromise {
     /// Kalix: "svar senast nästa arbetsdag".
+    #[default]
     NextWorkingDay,
     /// Within a number of working hours.
     WithinHours(u32),
-}
-
-impl Default for AnswerPromise {
-    fn default() -> Self {
-        AnswerPromise::NextWorkingDay
-    }
 }
 
 impl AnswerPromise {
@@ -112,8 +111,13 @@ impl AnswerPromise {
 
     pub fn describe(self) -> Text {
         match self {
-            AnswerPromise::NextWorkingDay => Text::new("senast nästa arbetsdag", "by the next working day at the latest"),
-            AnswerPromise::WithinHours(h) => Text::new(format!("inom {h} timmar under bevakningstid"), format!("within {h} hours during monitored hours")),
+            AnswerPromise::NextWorkingDay => {
+                Text::new("senast nästa arbetsdag", "by the next working day at the latest")
+            }
+            AnswerPromise::WithinHours(h) => Text::new(
+                format!("inom {h} timmar under bevakningstid"),
+                format!("within {h} hours during monitored hours"),
+            ),
         }
     }
 }
@@ -318,7 +322,12 @@ pub fn validate_identity(id: &ChannelIdentity) -> Vec<Finding> {
     if id.name.trim().is_empty() {
         out.push(Finding::error("name", "REG-1", "Ge kanalen ett namn.", "Give the channel a name."));
     } else if id.name.chars().count() > 120 {
-        out.push(Finding::error("name", "REG-1", "Namnet får vara högst 120 tecken.", "The name may be at most 120 characters."));
+        out.push(Finding::error(
+            "name",
+            "REG-1",
+            "Namnet får vara högst 120 tecken.",
+            "The name may be at most 120 characters.",
+        ));
     }
     match url::Url::parse(id.url.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
@@ -414,7 +423,17 @@ mod tests {
     fn empty_plan_names_every_missing_field() {
         let f = validate_plan(&ActivityPlan::default(), &PlanContext::default());
         let fields: Vec<_> = f.iter().filter(|f| f.is_error()).map(|f| f.field).collect();
-        for want in ["purpose", "target_audience", "goal", "editorial_plan", "update_frequency", "administrators", "substitute", "communications_has_admin", "hours_per_week"] {
+        for want in [
+            "purpose",
+            "target_audience",
+            "goal",
+            "editorial_plan",
+            "update_frequency",
+            "administrators",
+            "substitute",
+            "communications_has_admin",
+            "hours_per_week",
+        ] {
             assert!(fields.contains(&want), "missing {want} in {fields:?}");
         }
     }
@@ -501,7 +520,12 @@ mod tests {
         assert!(cryptic_abbreviations("SFI Sjövik").is_empty());
         assert!(cryptic_abbreviations("Räddningstjänsten raddningstjanstensjovik strandskolan").is_empty());
         assert_eq!(cryptic_abbreviations("sjkungdg"), vec!["sjkungdg"]);
-        let id = ChannelIdentity { platform: Platform::Facebook, name: "Sjöviks bibliotek".into(), handle: "sjkbibl".into(), url: "https://facebook.com/sjkbibl".into() };
+        let id = ChannelIdentity {
+            platform: Platform::Facebook,
+            name: "Sjöviks bibliotek".into(),
+            handle: "sjkbibl".into(),
+            url: "https://facebook.com/sjkbibl".into(),
+        };
         let f = validate_identity(&id);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].severity, Severity::Warning);
@@ -511,7 +535,12 @@ mod tests {
     // REQ REG-1
     #[test]
     fn identity_needs_name_and_real_address() {
-        let id = ChannelIdentity { platform: Platform::Facebook, name: " ".into(), handle: String::new(), url: "facebook/sjovik".into() };
+        let id = ChannelIdentity {
+            platform: Platform::Facebook,
+            name: " ".into(),
+            handle: String::new(),
+            url: "facebook/sjovik".into(),
+        };
         let fields: Vec<_> = validate_identity(&id).into_iter().map(|f| f.field).collect();
         assert_eq!(fields, vec!["name", "url"]);
     }

@@ -62,7 +62,7 @@ pub fn about_text(m: &Municipality, c: &ChannelFacts) -> AboutText {
         c.unit_name,
         sentence(&c.purpose)
     ));
-    p.push(format!("Vi uppdaterar kontot {}.", c.update_frequency.trim().trim_end_matches('.')));
+    p.push(format!("Vi uppdaterar kontot {}.", lower_first(c.update_frequency.trim().trim_end_matches('.'))));
     if c.has_dialogue {
         p.push(format!(
             "Vi läser kommentarer och meddelanden {}. Du kan räkna med svar {}.",
@@ -114,6 +114,17 @@ fn sentence(s: &str) -> String {
     format!("{first}{rest}{end}")
 }
 
+/// "Två gånger i veckan" → "två gånger i veckan", but "SVT-sändningar" stays.
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
+            a.to_lowercase().chain(s.chars().skip(1)).collect()
+        }
+        _ => s.to_string(),
+    }
+}
+
 fn nonempty<'a>(a: &'a str, b: &'a str) -> &'a str {
     if a.trim().is_empty() { b } else { a }
 }
@@ -123,19 +134,44 @@ fn nonempty<'a>(a: &'a str, b: &'a str) -> &'a str {
 pub fn check_presentation(m: &Municipality, c: &ChannelFacts) -> Vec<Finding> {
     let mut out = Vec::new();
     if c.purpose.trim().is_empty() {
-        out.push(Finding::error("purpose", "PRE-1", "Kanalens syfte saknas i presentationen.", "The channel's purpose is missing from its presentation."));
+        out.push(Finding::error(
+            "purpose",
+            "PRE-1",
+            "Kanalens syfte saknas i presentationen.",
+            "The channel's purpose is missing from its presentation.",
+        ));
     }
     if c.update_frequency.trim().is_empty() {
-        out.push(Finding::error("update_frequency", "PRE-1", "Det står inte hur ofta kanalen uppdateras.", "It does not say how often the channel is updated."));
+        out.push(Finding::error(
+            "update_frequency",
+            "PRE-1",
+            "Det står inte hur ofta kanalen uppdateras.",
+            "It does not say how often the channel is updated.",
+        ));
     }
     if c.contact_email.trim().is_empty() && c.contact_phone.trim().is_empty() {
-        out.push(Finding::error("contact_email", "PRE-1", "Kanalen saknar kontaktuppgifter till de ansvariga.", "The channel has no contact details for those responsible."));
+        out.push(Finding::error(
+            "contact_email",
+            "PRE-1",
+            "Kanalen saknar kontaktuppgifter till de ansvariga.",
+            "The channel has no contact details for those responsible.",
+        ));
     }
     if m.website.trim().is_empty() {
-        out.push(Finding::error("website", "PRE-1", "Kommunens webbadress är inte inställd.", "The municipality's website is not configured."));
+        out.push(Finding::error(
+            "website",
+            "PRE-1",
+            "Kommunens webbadress är inte inställd.",
+            "The municipality's website is not configured.",
+        ));
     }
     if c.has_dialogue && m.privacy_url.trim().is_empty() {
-        out.push(Finding::error("privacy_url", "PRE-3", "Länken till kommunens information om personuppgifter är inte inställd.", "The link to the municipality's personal-data notice is not configured."));
+        out.push(Finding::error(
+            "privacy_url",
+            "PRE-3",
+            "Länken till kommunens information om personuppgifter är inte inställd.",
+            "The link to the municipality's personal-data notice is not configured.",
+        ));
     }
     out
 }
@@ -212,6 +248,15 @@ mod tests {
         let t = about_text(&m(), &ch).full;
         assert!(!t.contains("Anmäl"), "{t}");
         assert!(t.contains("officiellt konto"));
+    }
+
+    #[test]
+    fn frequency_reads_as_part_of_the_sentence() {
+        let mut ch = c();
+        ch.update_frequency = "Två till tre inlägg i veckan.".into();
+        assert!(about_text(&m(), &ch).full.contains("Vi uppdaterar kontot två till tre inlägg i veckan."));
+        ch.update_frequency = "SVT-klipp varje vecka".into();
+        assert!(about_text(&m(), &ch).full.contains("kontot SVT-klipp"));
     }
 
     #[test]

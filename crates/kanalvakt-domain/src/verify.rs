@@ -28,10 +28,10 @@ pub fn normalize(input: &str) -> Option<String> {
     };
     let mut path = u.path().trim_end_matches('/').to_lowercase();
     // youtube.com/@name and youtube.com/c/name: keep as is; "@" handles on other hosts too.
-    if path == "/profile.php" {
-        if let Some((_, id)) = u.query_pairs().find(|(k, _)| k == "id") {
-            path = format!("/profile.php?id={id}");
-        }
+    if path == "/profile.php"
+        && let Some((_, id)) = u.query_pairs().find(|(k, _)| k == "id")
+    {
+        path = format!("/profile.php?id={id}");
     }
     if !host.contains('.') {
         return None;
@@ -64,17 +64,29 @@ mod tests {
             assert!(same_channel(v, reg), "{v}");
         }
         assert!(same_channel("https://twitter.com/sjovik", "https://x.com/sjovik"));
-        assert!(same_channel("https://www.facebook.com/profile.php?id=100064", "facebook.com/profile.php?id=100064&sk=about"));
+        assert!(same_channel(
+            "https://www.facebook.com/profile.php?id=100064",
+            "facebook.com/profile.php?id=100064&sk=about"
+        ));
     }
 
     // REQ REG-7: impersonation with a look-alike address is not a match.
     #[test]
     fn lookalikes_do_not_match() {
         let reg = "https://www.facebook.com/sjovikskommun";
-        for v in ["https://www.facebook.com/sjovikskommun1", "https://facebook.com.evil.example/sjovikskommun", "https://www.facebook.com/", "sjovikskommun", ""] {
+        for v in [
+            "https://www.facebook.com/sjovikskommun1",
+            "https://facebook.com.evil.example/sjovikskommun",
+            "https://www.facebook.com/",
+            "sjovikskommun",
+            "",
+        ] {
             assert!(!same_channel(v, reg), "{v}");
         }
-        assert!(!same_channel("https://www.facebook.com/profile.php?id=1", "https://www.facebook.com/profile.php?id=2"));
+        assert!(!same_channel(
+            "https://www.facebook.com/profile.php?id=1",
+            "https://www.facebook.com/profile.php?id=2"
+        ));
         assert_eq!(normalize("javascript:alert(1)"), None);
     }
 }
