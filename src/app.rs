@@ -15,6 +15,7 @@ use crate::{
 
 /// Open the database (creating and migrating it), load the credentials key, build services.
 pub async fn services(config: &Config) -> anyhow::Result<Services> {
+    init_tls();
     if config.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("could not create the data directory {}", config.data_dir.display()))?;
@@ -40,8 +41,20 @@ fn redact(url: &str) -> String {
     }
 }
 
-pub fn state(config: Config, svc: Services) -> AppState {
-    AppState { svc, config: Arc::new(config), metrics: Arc::new(Metrics::default()) }
+/// Use ring for TLS (the connectors and OpenID Connect speak HTTPS); safe to call repeatedly.
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub fn state(config: Config, svc: Services) -> anyhow::Result<AppState> {
+    let oidc = match &config.oidc {
+        Some(c) => {
+            let redirect = format!("{}/login/oidc/callback", config.public_url);
+            Some(Arc::new(crate::oidc::OidcClient::new(c.clone(), redirect)?))
+        }
+        None => None,
+    };
+    Ok(AppState { svc, config: Arc::new(config), metrics: Arc::new(Metrics::default()), oidc })
 }
 
 pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Result<()> {
@@ -62,9 +75,12 @@ pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Re
     };
     println!("Kanalvakt is running: {public}/kanaler (public)  {public}/login (staff)");
     println!("Database: {} · data directory: {}", svc.store.backend().name(), config.data_dir.display());
+    if let Some(o) = &config.oidc {
+        println!("OpenID Connect login: {} (redirect URI {}/login/oidc/callback)", o.issuer, config.public_url);
+    }
     if demo {
         demo::print_logins();
     }
-    web::serve(state(config, svc), listener).await.context("the web server stopped")?;
+    web::serve(state(config, svc)?, listener).await.context("the web server stopped")?;
     Ok(())
 }

@@ -18,6 +18,7 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     pub session_hours: Option<i64>,
     pub municipality: Option<MunicipalityConfig>,
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +56,8 @@ pub struct Config {
     pub secure_cookies: bool,
     pub session_hours: i64,
     pub municipality: Municipality,
+    /// OpenID Connect login, if configured (`[oidc]` in the file or `KANALVAKT_OIDC_*`).
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +129,27 @@ impl Config {
                 .or(m.privacy_url)
                 .unwrap_or_else(|| "https://www.sjovik.se/personuppgifter".into()),
         };
+        let oidc = match (
+            env("KANALVAKT_OIDC_ISSUER"),
+            env("KANALVAKT_OIDC_CLIENT_ID"),
+            env("KANALVAKT_OIDC_CLIENT_SECRET"),
+        ) {
+            (Some(issuer), Some(client_id), Some(client_secret)) => Some(crate::oidc::OidcConfig {
+                issuer,
+                client_id,
+                client_secret,
+                claim: env("KANALVAKT_OIDC_CLAIM").unwrap_or_else(|| "email".into()),
+                label: env("KANALVAKT_OIDC_LABEL").unwrap_or_else(|| "kommunens inloggning".into()),
+            }),
+            (None, None, None) => file.oidc,
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "OpenID Connect needs all three of KANALVAKT_OIDC_ISSUER, KANALVAKT_OIDC_CLIENT_ID and KANALVAKT_OIDC_CLIENT_SECRET".into(),
+                ));
+            }
+        };
         Ok(Config {
+            oidc,
             listen,
             data_dir,
             database_url,

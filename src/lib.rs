@@ -5,6 +5,7 @@ pub mod app;
 pub mod config;
 pub mod crypto;
 pub mod demo;
+pub mod oidc;
 pub mod service;
 pub mod storage;
 pub mod web;

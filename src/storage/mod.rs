@@ -26,7 +26,7 @@ pub use channels::{ApprovalRow, ChannelFilter, ChannelRow, NewChannel, PlanRow, 
 pub use credentials::CredentialRow;
 pub use org::{NewPerson, PersonRow, UnitRow};
 pub use party::PartyLink;
-pub use sessions::{ApiTokenRow, SessionRow, Throttle};
+pub use sessions::{ApiTokenRow, OidcLogin, SessionRow, Throttle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -172,6 +172,15 @@ impl Store {
         r.as_ref().map(person_from).transpose()
     }
 
+    /// The active person with this e-mail address (addresses are stored lower-cased).
+    pub async fn person_by_email(&self, email: &str) -> Result<Option<PersonRow>> {
+        let r = sqlx::query(concat!("SELECT ", person_cols!(), " FROM people p WHERE p.email = $1 AND p.active = 1"))
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(person_from).transpose()
+    }
+
     pub async fn grant_role(
         &self,
         conn: &mut AnyConnection,

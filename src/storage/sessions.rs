@@ -222,3 +222,43 @@ impl Store {
         Ok(())
     }
 }
+
+/// An OpenID Connect login waiting for the provider's answer.
+#[derive(Debug, Clone)]
+pub struct OidcLogin {
+    pub nonce: String,
+    pub verifier: String,
+    pub next: String,
+}
+
+impl Store {
+    pub async fn insert_oidc_login(&self, state: &str, l: &OidcLogin, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("DELETE FROM oidc_logins WHERE created_at < $1")
+            .bind(ts(now - Duration::minutes(15)))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("INSERT INTO oidc_logins (state, nonce, verifier, next, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(state)
+            .bind(&l.nonce)
+            .bind(&l.verifier)
+            .bind(&l.next)
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Take (use up) a pending login younger than ten minutes.
+    pub async fn take_oidc_login(&self, state: &str, now: DateTime<Utc>) -> Result<Option<OidcLogin>> {
+        let row = sqlx::query("SELECT nonce, verifier, next, created_at FROM oidc_logins WHERE state = $1")
+            .bind(state)
+            .fetch_optional(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM oidc_logins WHERE state = $1").bind(state).execute(&self.pool).await?;
+        let Some(r) = row else { return Ok(None) };
+        if parse_ts(&r.try_get::<String, _>("created_at")?)? < now - Duration::minutes(10) {
+            return Ok(None);
+        }
+        Ok(Some(OidcLogin { nonce: r.try_get("nonce")?, verifier: r.try_get("verifier")?, next: r.try_get("next")? }))
+    }
+}

@@ -147,6 +147,8 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
+    /// The OpenID Connect button's label, when that login is configured.
+    oidc: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -188,7 +190,8 @@ fn login_response(
         Ok(t) => t,
         Err(e) => return PageError::internal(e).into_response(),
     };
-    let mut res = render(status, &LoginPage { p: login_meta(st, lang, token.clone()), next, username, error });
+    let oidc = st.oidc.as_ref().map(|o| o.config.label.clone());
+    let mut res = render(status, &LoginPage { p: login_meta(st, lang, token.clone()), next, username, error, oidc });
     res.headers_mut().append(header::SET_COOKIE, set_cookie(PRE_COOKIE, &token, 3600, st.config.secure_cookies));
     res
 }
@@ -252,7 +255,7 @@ pub async fn login(
         let msg = lang.t("Fel användarnamn eller lösenord.", "Wrong user name or password.").to_string();
         return login_response(&st, lang, StatusCode::UNAUTHORIZED, next, username, Some(msg));
     };
-    match start_session(&st, &person, &peer.ip().to_string()).await {
+    match start_session(&st, &person, &peer.ip().to_string(), "password").await {
         Ok(cookie) => {
             let _ = st.svc.store.clear_login_failures(&keys[0]).await;
             let mut res = Redirect::to(&next).into_response();
@@ -267,7 +270,7 @@ pub async fn login(
 /// An Argon2id hash of a random string, to spend the same time on unknown users.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYg";
 
-async fn start_session(st: &AppState, person: &PersonRow, ip: &str) -> Result<HeaderValue, PageError> {
+async fn start_session(st: &AppState, person: &PersonRow, ip: &str, method: &str) -> Result<HeaderValue, PageError> {
     let token = crypto::random_token().map_err(PageError::internal)?;
     let csrf = crypto::random_token().map_err(PageError::internal)?;
     let now = st.svc.now();
@@ -282,7 +285,7 @@ async fn start_session(st: &AppState, person: &PersonRow, ip: &str) -> Result<He
         object_id: person.id.to_string(),
         channel_id: None,
         before: json!(null),
-        after: json!({ "method": "password" }),
+        after: json!({ "method": method }),
         source: ip,
     };
     st.svc.store.audit(&mut tx, entry, now).await?;
@@ -303,4 +306,132 @@ pub async fn logout(State(st): State<AppState>, staff: Staff, headers: HeaderMap
         set_cookie(session_cookie_name(st.config.secure_cookies), "", 0, st.config.secure_cookies),
     );
     res
+}
+
+// ---------- OpenID Connect ----------
+
+const OIDC_COOKIE: &str = "kv_oidc";
+
+fn oidc_error(status: StatusCode, sv: &str, en: &str, detail: impl std::fmt::Display) -> Response {
+    tracing::warn!(%detail, "OpenID Connect login failed");
+    PageError::new(status, sv, en).into_response()
+}
+
+/// Leave for the identity provider with a fresh state, nonce and PKCE verifier, kept
+/// server-side; the state also goes into a cookie so the answer must come back to this browser.
+pub async fn oidc_start(State(st): State<AppState>, Query(q): Query<NextQuery>) -> Response {
+    let Some(oidc) = st.oidc.clone() else { return PageError::not_found().into_response() };
+    let (Ok(state), Ok(nonce), Ok(verifier)) = (crypto::random_token(), crypto::random_token(), crypto::random_token())
+    else {
+        return PageError::internal("random").into_response();
+    };
+    let next = safe_next(q.next.as_deref().unwrap_or("/app"));
+    let login = crate::storage::OidcLogin { nonce: nonce.clone(), verifier: verifier.clone(), next };
+    if let Err(e) = st.svc.store.insert_oidc_login(&state, &login, st.svc.now()).await {
+        return PageError::internal(e).into_response();
+    }
+    match oidc.authorize_url(&state, &nonce, &verifier).await {
+        Ok(url) => {
+            let mut res = Redirect::to(&url).into_response();
+            res.headers_mut()
+                .append(header::SET_COOKIE, set_cookie(OIDC_COOKIE, &state, 600, st.config.secure_cookies));
+            res
+        }
+        Err(e) => oidc_error(
+            StatusCode::BAD_GATEWAY,
+            "Kommunens inloggningstjänst svarar inte just nu. Försök igen om en stund, eller logga in med lösenord.",
+            "The municipality's sign-in service is not answering. Try again shortly, or sign in with a password.",
+            e,
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+pub async fn oidc_callback(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let Some(oidc) = st.oidc.clone() else { return PageError::not_found().into_response() };
+    if let Some(err) = q.error {
+        let detail = format!("{err}: {}", q.error_description.unwrap_or_default());
+        return oidc_error(
+            StatusCode::UNAUTHORIZED,
+            "Inloggningen avbröts hos kommunens inloggningstjänst.",
+            "The sign-in was cancelled at the municipality's sign-in service.",
+            detail,
+        );
+    }
+    let (Some(code), Some(state)) = (q.code, q.state) else {
+        return oidc_error(
+            StatusCode::BAD_REQUEST,
+            "Svaret från inloggningstjänsten saknar uppgifter. Börja om inloggningen.",
+            "The sign-in service's answer is incomplete. Start the sign-in again.",
+            "missing code or state",
+        );
+    };
+    let restart = |detail: &str| {
+        oidc_error(
+            StatusCode::BAD_REQUEST,
+            "Inloggningen kunde inte slutföras (den var för gammal eller startades i en annan webbläsare). Börja om.",
+            "The sign-in could not be completed (it was too old or started in another browser). Start again.",
+            detail,
+        )
+    };
+    if !cookie(&headers, OIDC_COOKIE).is_some_and(|c| crypto::same_secret(&c, &state)) {
+        return restart("state cookie missing or different");
+    }
+    let now = st.svc.now();
+    let pending = match st.svc.store.take_oidc_login(&state, now).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return restart("unknown or expired state"),
+        Err(e) => return PageError::internal(e).into_response(),
+    };
+    let claims = match oidc.exchange(&code, &pending.verifier, &pending.nonce, now).await {
+        Ok(c) => c,
+        Err(e) => {
+            return oidc_error(
+                StatusCode::BAD_GATEWAY,
+                "Inloggningen kunde inte bekräftas hos kommunens inloggningstjänst.",
+                "The sign-in could not be confirmed with the municipality's sign-in service.",
+                e,
+            );
+        }
+    };
+    let person = match st.svc.store.person_by_email(&claims.login).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            let msg = PageError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "Du är inloggad som {}, men det finns ingen medarbetare med den adressen i Kanalvakt. Be systemadministratören lägga till dig.",
+                    claims.login
+                ),
+                format!(
+                    "You are signed in as {}, but no staff member has that address in Kanalvakt. Ask the system administrator to add you.",
+                    claims.login
+                ),
+            );
+            tracing::warn!(login = %claims.login, subject = %claims.subject, "OpenID Connect login for an unknown person");
+            return msg.into_response();
+        }
+        Err(e) => return PageError::internal(e).into_response(),
+    };
+    match start_session(&st, &person, &peer.ip().to_string(), "oidc").await {
+        Ok(c) => {
+            let mut res = Redirect::to(&pending.next).into_response();
+            res.headers_mut().append(header::SET_COOKIE, c);
+            res.headers_mut().append(header::SET_COOKIE, set_cookie(OIDC_COOKIE, "", 0, st.config.secure_cookies));
+            res
+        }
+        Err(e) => e.into_response(),
+    }
 }

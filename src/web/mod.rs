@@ -34,6 +34,8 @@ pub struct AppState {
     pub svc: Services,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// OpenID Connect login, when configured.
+    pub oidc: Option<Arc<crate::oidc::OidcClient>>,
 }
 
 /// Largest request body accepted: forms and API bodies are small; anything larger is refused
@@ -55,6 +57,8 @@ pub fn router(state: AppState) -> Router {
     let staff = Router::new()
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
+        .route("/login/oidc", get(auth::oidc_start))
+        .route("/login/oidc/callback", get(auth::oidc_callback))
         .route("/app", get(staff::dashboard))
         .route("/app/kanaler", get(staff::channels))
         .route("/app/kanaler/ny", get(staff::new_channel_form).post(staff::create_channel))

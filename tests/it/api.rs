@@ -83,7 +83,7 @@ scenario!(api_errors_are_clear, |app| {
     assert_eq!(r.json()["error"], "conflict");
 });
 
-// REQ REG-1 REG-3: everything the form does, the API does: create, then submit.
+// REQ REG-1 REQ REG-3: everything the form does, the API does: create, then submit.
 scenario!(api_creates_and_submits_a_channel, |app| {
     let kim = app.api_token("kim").await;
     let unit =

@@ -118,3 +118,39 @@ scenario!(cookies_and_redirects_are_safe, |app| {
     let csp = app.get("/kanaler").await.headers.get("content-security-policy").unwrap().to_str().unwrap().to_string();
     assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
 });
+
+// OpenID Connect errors a person can meet say what happened and change nothing.
+scenario!(openid_connect_failures_are_explained, |app| {
+    assert_eq!(app.get("/login/oidc").await.status, StatusCode::NOT_FOUND, "not configured here");
+    assert!(!app.get("/login").await.text.contains("Logga in med"), "no OIDC button without OIDC");
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openid_connect_provider_down_or_forged_callback() {
+    // A provider address where nothing listens.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).unwrap().port();
+    let config = kanalvakt::oidc::OidcConfig {
+        issuer: format!("http://127.0.0.1:{port}"),
+        client_id: "kanalvakt".into(),
+        client_secret: "s".into(),
+        claim: "email".into(),
+        label: "Sjöviks inloggning".into(),
+    };
+    let app = crate::spawn_with(crate::Backend::Sqlite, Some(config)).await.unwrap();
+    let login = app.get("/login").await;
+    assert!(login.text.contains("Logga in med Sjöviks inloggning"));
+    let r = app.get("/login/oidc").await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+    assert!(r.text.contains("inloggningstjänst svarar inte"), "{}", r.text);
+    // A callback that this browser did not start.
+    let r = app.get("/login/oidc/callback?code=abc&state=forged").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("Börja om"));
+    let r =
+        app.request(Method::GET, "/login/oidc/callback?code=abc&state=forged", Some("kv_oidc=forged"), None, &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "unknown state");
+    let r = app.get("/login/oidc/callback?error=access_denied&error_description=nej").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text.contains("Inloggningen avbröts"));
+    app.finish().await;
+}

@@ -61,6 +61,11 @@ fn random_suffix() -> String {
 /// Start the app on a fresh database seeded with the demo municipality. `None` if the backend
 /// is not available here (PostgreSQL without its variable).
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    spawn_with(backend, None).await
+}
+
+/// As `spawn`, with OpenID Connect login configured.
+pub async fn spawn_with(backend: Backend, oidc: Option<kanalvakt::oidc::OidcConfig>) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg_db) = match backend {
         Backend::Sqlite => (format!("sqlite://{}", dir.path().join("kanalvakt.db").display()), None),
@@ -106,11 +111,13 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
         secure_cookies: false,
         session_hours: 8,
         municipality,
+        oidc: oidc.clone(),
     };
-    let state = kanalvakt::app::state(config, svc.clone());
+    let state = kanalvakt::app::state(config, svc.clone()).expect("state");
     let server = tokio::spawn(async move {
         let _ = kanalvakt::web::serve(state, listener).await;
     });
+    kanalvakt::app::init_tls();
     let http = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     Some(TestApp { url, svc, http, backend, database_url, _dir: dir, pg_db, server })
 }

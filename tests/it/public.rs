@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 
 use crate::scenario;
 
-// REQ REG-1 REG-7: every active official channel with platform, unit, purpose, update
+// REQ REG-1 REQ REG-7: every active official channel with platform, unit, purpose, update
 // frequency, answer-time promise, contact and link; not the planned or awaiting ones.
 scenario!(public_register_lists_active_channels, |app| {
     let page = app.get("/kanaler").await;
@@ -67,7 +67,7 @@ scenario!(atom_feed_of_register_changes, |app| {
     assert_eq!(r.text.matches("<entry>").count(), r.text.matches("</entry>").count());
 });
 
-// REQ PRE-1 PRE-2 PRE-3 PRE-4: the channel's public presentation and "about" text.
+// REQ PRE-1 REQ PRE-2 REQ PRE-3 REQ PRE-4: the channel's public presentation and "about" text.
 scenario!(channel_presentation_page, |app| {
     let id = app.channel_id("Sjöviks bibliotek", "facebook").await;
     let t = app.get(&format!("/kanaler/{id}")).await.text;

@@ -67,7 +67,7 @@ fn id_from_location(loc: &str) -> i64 {
         .unwrap_or_else(|_| panic!("no id in {loc}"))
 }
 
-// REQ REG-3 REG-4 REG-7 ROLE-1: a channel is proposed with its plan, approved by each
+// REQ REG-3 REQ REG-4 REQ REG-7 REQ ROLE-1: a channel is proposed with its plan, approved by each
 // administrator, the unit head and the kommunchef in that order, and only then is public.
 scenario!(approval_workflow_through_the_ui, |app| {
     let kim = app.login("kim").await;
@@ -173,7 +173,7 @@ scenario!(rejection_sends_the_plan_back, |app| {
     assert!(app.svc.store.approvals(ch.pending_plan_id.unwrap()).await.unwrap().is_empty());
 });
 
-// REQ REG-3 REG-5 PRE-1: an incomplete plan is saved as a draft but cannot be submitted; the
+// REQ REG-3 REQ REG-5 REQ PRE-1: an incomplete plan is saved as a draft but cannot be submitted; the
 // messages name what is missing; a cryptic account name is a warning.
 scenario!(incomplete_plan_cannot_be_submitted, |app| {
     let kim = app.login("kim").await;
@@ -323,7 +323,7 @@ scenario!(lifecycle_pause_resume_close, |app| {
     );
 });
 
-// REQ REG-2 REG-10: the register records the owning unit's decision and whether a channel has
+// REQ REG-2 REQ REG-10: the register records the owning unit's decision and whether a channel has
 // dialogue; a blog without comments is shown as such.
 scenario!(register_records_owner_and_dialogue, |app| {
     let json = app.get("/kanaler.json").await.json();

@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 
 use crate::scenario;
 
-// REQ ROLE-1 REG-6: who may see, edit, reveal credentials, change status, read the audit log
+// REQ ROLE-1 REQ REG-6: who may see, edit, reveal credentials, change status, read the audit log
 // and keep the party links; an editor sees and acts on their own channels only.
 scenario!(roles_by_routes_matrix, |app| {
     let lib = app.channel_id("Sjöviks bibliotek", "facebook").await;

@@ -228,7 +228,7 @@ mod tests {
         }
     }
 
-    // REQ PRE-2 PRE-3 PRE-4
+    // REQ PRE-2 REQ PRE-3 REQ PRE-4
     #[test]
     fn about_text_has_rules_privacy_and_reporting() {
         let t = about_text(&m(), &c()).full;
