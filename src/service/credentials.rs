@@ -7,10 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Ctx, Result, ServiceError, Services, forbidden, invalid};
-use crate::{
-    crypto::credential_aad,
-    storage::{CredentialRow, NewAudit},
-};
+use crate::{crypto::credential_aad, storage::CredentialRow};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RevealedCredential {
@@ -84,17 +81,7 @@ impl Services {
         self.store.set_credential_secret(tx.conn(), id, &sealed, now).await?;
         let after =
             json!({ "label": label.trim(), "login": login.trim(), "expires_at": expires_at, "key_id": self.key.id() });
-        let entry = NewAudit {
-            actor_id: Some(ctx.actor.person),
-            actor_name: &ctx.name,
-            action: "credential.add",
-            object_type: "credential",
-            object_id: id.to_string(),
-            channel_id: Some(channel),
-            before: json!(null),
-            after,
-            source: &ctx.source,
-        };
+        let entry = ctx.audit("credential.add", "credential", id, Some(channel)).after(after);
         self.store.audit(&mut tx, entry, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -117,17 +104,7 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let after = json!({ "label": cred.label, "reason": reason.trim() });
-        let entry = NewAudit {
-            actor_id: Some(ctx.actor.person),
-            actor_name: &ctx.name,
-            action: "credential.reveal",
-            object_type: "credential",
-            object_id: cred.id.to_string(),
-            channel_id: Some(cred.channel_id),
-            before: json!(null),
-            after,
-            source: &ctx.source,
-        };
+        let entry = ctx.audit("credential.reveal", "credential", cred.id, Some(cred.channel_id)).after(after);
         self.store.audit(&mut tx, entry, now).await?;
         tx.commit().await?;
         Ok(RevealedCredential { credential: cred, secret })

@@ -14,7 +14,7 @@ use kanalvakt_domain::{authz::Actor, i18n::Text, presentation::Municipality, val
 
 use crate::{
     crypto::{CredentialKey, CryptoError},
-    storage::{Store, StoreError},
+    storage::{NewAudit, Store, StoreError},
 };
 
 pub use credentials::RevealedCredential;
@@ -51,6 +51,29 @@ pub struct Ctx {
     pub actor: Actor,
     pub name: String,
     pub source: String,
+}
+
+impl Ctx {
+    /// The audit entry for an action by this actor; the CLI and system jobs act as no person.
+    pub(crate) fn audit<'a>(
+        &'a self,
+        action: &'a str,
+        object_type: &'a str,
+        object_id: impl ToString,
+        channel: Option<kanalvakt_domain::ChannelId>,
+    ) -> NewAudit<'a> {
+        NewAudit {
+            actor_id: (self.actor.person != 0).then_some(self.actor.person),
+            actor_name: &self.name,
+            action,
+            object_type,
+            object_id: object_id.to_string(),
+            channel_id: channel,
+            before: serde_json::Value::Null,
+            after: serde_json::Value::Null,
+            source: &self.source,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{Ctx, Result, ServiceError, Services, forbidden, invalid};
 use crate::{
     crypto,
-    storage::{NewAudit, NewPerson, PartyLink},
+    storage::{NewPerson, PartyLink},
 };
 
 /// A staff account to create.
@@ -18,26 +18,6 @@ pub struct NewUser {
     pub person: NewPerson,
     pub password: Option<String>,
     pub grants: Vec<RoleGrant>,
-}
-
-fn entry<'a>(
-    ctx: &'a Ctx,
-    action: &'a str,
-    object_type: &'a str,
-    object_id: String,
-    after: serde_json::Value,
-) -> NewAudit<'a> {
-    NewAudit {
-        actor_id: Some(ctx.actor.person),
-        actor_name: &ctx.name,
-        action,
-        object_type,
-        object_id,
-        channel_id: None,
-        before: json!(null),
-        after,
-        source: &ctx.source,
-    }
 }
 
 impl Services {
@@ -51,10 +31,6 @@ impl Services {
         }
     }
 
-    fn audit_actor(ctx: &Ctx) -> Option<PersonId> {
-        (ctx.actor.person != 0).then_some(ctx.actor.person)
-    }
-
     pub async fn add_unit(&self, ctx: &Ctx, kind: UnitKind, name: &str, is_communications: bool) -> Result<UnitId> {
         self.require_org_admin(ctx)?;
         if name.trim().is_empty() {
@@ -63,14 +39,9 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let id = self.store.insert_unit(tx.conn(), kind, name.trim(), is_communications, now).await?;
-        let mut e = entry(
-            ctx,
-            "unit.create",
-            "unit",
-            id.to_string(),
-            json!({ "kind": kind, "name": name.trim(), "is_communications": is_communications }),
-        );
-        e.actor_id = Self::audit_actor(ctx);
+        let e = ctx
+            .audit("unit.create", "unit", id, None)
+            .after(json!({ "kind": kind, "name": name.trim(), "is_communications": is_communications }));
         self.store.audit(&mut tx, e, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -83,8 +54,7 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         self.store.set_unit_head(tx.conn(), unit, Some(head)).await?;
-        let mut e = entry(ctx, "unit.set_head", "unit", unit.to_string(), json!({ "head_person_id": head }));
-        e.actor_id = Self::audit_actor(ctx);
+        let e = ctx.audit("unit.set_head", "unit", unit, None).after(json!({ "head_person_id": head }));
         self.store.audit(&mut tx, e, now).await?;
         tx.commit().await?;
         Ok(())
@@ -131,8 +101,7 @@ impl Services {
             self.store.grant_role(tx.conn(), id, *g, now).await?;
         }
         let after = json!({ "name": p.name, "email": p.email, "unit_id": p.unit_id, "username": p.username, "roles": u.grants });
-        let mut e = entry(ctx, "person.create", "person", id.to_string(), after);
-        e.actor_id = Self::audit_actor(ctx);
+        let e = ctx.audit("person.create", "person", id, None).after(after);
         self.store.audit(&mut tx, e, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -151,8 +120,7 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         self.store.set_password(tx.conn(), person, &hash).await?;
-        let mut e = entry(ctx, "person.password", "person", person.to_string(), json!({ "password": "changed" }));
-        e.actor_id = Self::audit_actor(ctx);
+        let e = ctx.audit("person.password", "person", person, None).after(json!({ "password": "changed" }));
         self.store.audit(&mut tx, e, now).await?;
         tx.commit().await?;
         self.store.delete_sessions_of(person).await?;
@@ -193,13 +161,8 @@ impl Services {
         self.store
             .audit(
                 &mut tx,
-                entry(
-                    ctx,
-                    "party_link.add",
-                    "party_link",
-                    id.to_string(),
-                    json!({ "party": party.trim(), "title": title, "url": url.trim() }),
-                ),
+                ctx.audit("party_link.add", "party_link", id, None)
+                    .after(json!({ "party": party.trim(), "title": title, "url": url.trim() })),
                 now,
             )
             .await?;
@@ -219,8 +182,7 @@ impl Services {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         self.store.delete_party_link(tx.conn(), id).await?;
-        let mut e = entry(ctx, "party_link.delete", "party_link", id.to_string(), json!(null));
-        e.before = json!(before);
+        let e = ctx.audit("party_link.delete", "party_link", id, None).before(json!(before));
         self.store.audit(&mut tx, e, now).await?;
         tx.commit().await?;
         Ok(())
@@ -243,7 +205,7 @@ impl Services {
         self.store
             .audit(
                 &mut tx,
-                entry(ctx, "api_token.create", "api_token", id.to_string(), json!({ "name": name.trim() })),
+                ctx.audit("api_token.create", "api_token", id, None).after(json!({ "name": name.trim() })),
                 now,
             )
             .await?;
@@ -258,11 +220,7 @@ impl Services {
         }
         let mut tx = self.store.begin().await?;
         self.store
-            .audit(
-                &mut tx,
-                entry(ctx, "api_token.revoke", "api_token", id.to_string(), json!({ "revoked": true })),
-                now,
-            )
+            .audit(&mut tx, ctx.audit("api_token.revoke", "api_token", id, None).after(json!({ "revoked": true })), now)
             .await?;
         tx.commit().await?;
         Ok(())

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Ctx, Result, ServiceError, Services, forbidden, invalid};
-use crate::storage::{ApprovalRow, ChannelFilter, ChannelRow, NewAudit, NewChannel, PlanRow, WriteTx};
+use crate::storage::{ApprovalRow, ChannelFilter, ChannelRow, NewChannel, PlanRow, WriteTx};
 
 /// A channel's identity and its activity plan, as a form or API body gives them.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -246,28 +246,6 @@ impl Services {
         Ok(findings)
     }
 
-    fn audit<'a>(
-        ctx: &'a Ctx,
-        action: &'a str,
-        object_type: &'a str,
-        object_id: String,
-        channel: Option<ChannelId>,
-        before: serde_json::Value,
-        after: serde_json::Value,
-    ) -> NewAudit<'a> {
-        NewAudit {
-            actor_id: Some(ctx.actor.person),
-            actor_name: &ctx.name,
-            action,
-            object_type,
-            object_id,
-            channel_id: channel,
-            before,
-            after,
-            source: &ctx.source,
-        }
-    }
-
     /// Propose a new channel with its activity plan (REG-2, REG-3). The plan is saved as a
     /// draft even if incomplete; the findings say what is missing before it can be submitted.
     pub async fn create_channel(&self, ctx: &Ctx, input: &ChannelInput) -> Result<(ChannelId, Vec<Finding>)> {
@@ -286,13 +264,7 @@ impl Services {
         let plan_id = self.store.insert_plan(tx.conn(), id, &input.plan, ctx.actor.person, now).await?;
         self.store.set_channel_plans(tx.conn(), id, None, Some(plan_id)).await?;
         let after = json!({ "channel": input.channel, "plan": input.plan, "state": LifecycleState::Planned });
-        self.store
-            .audit(
-                &mut tx,
-                Self::audit(ctx, "channel.create", "channel", id.to_string(), Some(id), json!(null), after),
-                now,
-            )
-            .await?;
+        self.store.audit(&mut tx, ctx.audit("channel.create", "channel", id, Some(id)).after(after), now).await?;
         tx.commit().await?;
         Ok((id, findings))
     }
@@ -361,11 +333,7 @@ impl Services {
         let after = json!({ "channel": input.channel, "plan": input.plan, "needs_approval": needs_approval });
         let before_json = json!({ "channel": before.channel, "plan": before.pending_plan.as_ref().or(before.current_plan.as_ref()).map(|p| &p.plan) });
         self.store
-            .audit(
-                &mut tx,
-                Self::audit(ctx, "channel.update", "channel", id.to_string(), Some(id), before_json, after),
-                now,
-            )
+            .audit(&mut tx, ctx.audit("channel.update", "channel", id, Some(id)).before(before_json).after(after), now)
             .await?;
         tx.commit().await?;
         Ok(UpdateOutcome { needs_approval, findings })
@@ -410,15 +378,7 @@ impl Services {
         self.store
             .audit(
                 &mut tx,
-                Self::audit(
-                    ctx,
-                    "plan.submit",
-                    "plan",
-                    plan_id.to_string(),
-                    Some(id),
-                    json!({"status": "draft"}),
-                    after,
-                ),
+                ctx.audit("plan.submit", "plan", plan_id, Some(id)).before(json!({"status": "draft"})).after(after),
                 now,
             )
             .await?;
@@ -520,9 +480,7 @@ impl Services {
             Decision::Rejected => "plan.reject",
         };
         let after = json!({ "plan_id": plan.id, "step": step, "decision": decision, "reason": rec.reason, "outcome": format!("{outcome:?}") });
-        self.store
-            .audit(&mut tx, Self::audit(ctx, action, "plan", plan.id.to_string(), Some(id), json!(null), after), now)
-            .await?;
+        self.store.audit(&mut tx, ctx.audit(action, "plan", plan.id, Some(id)).after(after), now).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -606,15 +564,7 @@ impl Services {
         self.store
             .audit(
                 &mut tx,
-                Self::audit(
-                    ctx,
-                    &action_name,
-                    "channel",
-                    id.to_string(),
-                    Some(id),
-                    json!({ "state": ch.state }),
-                    after,
-                ),
+                ctx.audit(&action_name, "channel", id, Some(id)).before(json!({ "state": ch.state })).after(after),
                 now,
             )
             .await?;

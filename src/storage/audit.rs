@@ -22,20 +22,32 @@ pub struct NewAudit<'a> {
     pub source: &'a str,
 }
 
+impl NewAudit<'_> {
+    pub fn before(mut self, v: serde_json::Value) -> Self {
+        self.before = v;
+        self
+    }
+
+    pub fn after(mut self, v: serde_json::Value) -> Self {
+        self.after = v;
+        self
+    }
+}
+
+/// An entry as the audit page and API show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRow {
-    pub seq: i64,
-    pub at: String,
-    pub actor_id: Option<i64>,
-    pub actor_name: String,
-    pub action: String,
-    pub object_type: String,
-    pub object_id: String,
-    pub channel_id: Option<i64>,
-    pub before: String,
-    pub after: String,
-    pub source: String,
+    #[serde(flatten)]
+    pub entry: AuditEntry,
     pub hash: String,
+}
+
+impl std::ops::Deref for AuditRow {
+    type Target = AuditEntry;
+
+    fn deref(&self) -> &AuditEntry {
+        &self.entry
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -167,21 +179,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let s = stored_from(r)?;
-                let e = s.entry;
-                Ok(AuditRow {
-                    seq: e.seq,
-                    at: e.at,
-                    actor_id: e.actor_id,
-                    actor_name: e.actor_name,
-                    action: e.action,
-                    object_type: e.object_type,
-                    object_id: e.object_id,
-                    channel_id: e.channel_id,
-                    before: e.before,
-                    after: e.after,
-                    source: e.source,
-                    hash: s.hash,
-                })
+                Ok(AuditRow { entry: s.entry, hash: s.hash })
             })
             .collect()
     }

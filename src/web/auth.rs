@@ -293,10 +293,7 @@ async fn start_session(st: &AppState, person: &PersonRow, ip: &str, method: &str
     Ok(set_cookie(session_cookie_name(st.config.secure_cookies), &token, ttl.num_seconds(), st.config.secure_cookies))
 }
 
-pub async fn logout(State(st): State<AppState>, staff: Staff, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(e) = staff.check_csrf(&headers, &FormData::parse(&body)) {
-        return e.into_response();
-    }
+pub async fn logout(State(st): State<AppState>, StaffForm { staff, .. }: StaffForm) -> Response {
     if let Err(e) = st.svc.store.delete_session(&staff.token_hash).await {
         return PageError::internal(e).into_response();
     }
@@ -433,5 +430,28 @@ pub async fn oidc_callback(
             res
         }
         Err(e) => e.into_response(),
+    }
+}
+
+/// A signed-in staff member's form submission whose CSRF token and origin have been checked:
+/// the extractor every state-changing staff route takes (it must be the handler's last argument).
+pub struct StaffForm {
+    pub staff: Staff,
+    pub form: FormData,
+}
+
+impl axum::extract::FromRequest<AppState> for StaffForm {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, st: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let staff = Staff::from_request_parts(&mut parts, st).await?;
+        let bytes = axum::body::to_bytes(body, super::MAX_BODY).await.map_err(|_| {
+            PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "Formuläret är för stort.", "The form is too large.")
+                .into_response()
+        })?;
+        let form = FormData::parse(&bytes);
+        staff.check_csrf(&parts.headers, &form).map_err(IntoResponse::into_response)?;
+        Ok(StaffForm { staff, form })
     }
 }

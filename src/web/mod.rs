@@ -40,7 +40,7 @@ pub struct AppState {
 
 /// Largest request body accepted: forms and API bodies are small; anything larger is refused
 /// before it is read.
-const MAX_BODY: usize = 256 * 1024;
+pub(crate) const MAX_BODY: usize = 256 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let public = Router::new()

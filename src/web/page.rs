@@ -77,6 +77,11 @@ impl PageMeta {
         t.format("%Y-%m-%d %H:%M UTC").to_string()
     }
 
+    /// A stored time ("2026-11-29T09:07:04.821987Z") as "2026-11-29 09:07:04".
+    pub fn stamp(&self, stored: &str) -> String {
+        stored.get(..19).map(|s| s.replacen('T', " ", 1)).unwrap_or_else(|| stored.to_string())
+    }
+
     pub fn date(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
         t.format("%Y-%m-%d").to_string()
     }

@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::{
-    body::Bytes,
     extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use kanalvakt_domain::{
@@ -23,7 +22,7 @@ use serde::Deserialize;
 
 use super::{
     AppState,
-    auth::Staff,
+    auth::{Staff, StaffForm},
     error::PageError,
     forms::{FormData, channel_input},
     page::{PageMeta, ReqLang, render},
@@ -326,13 +325,9 @@ async fn maybe_submit(st: &AppState, staff: &Staff, id: ChannelId, form: &FormDa
 
 pub async fn create_channel(
     State(st): State<AppState>,
-    staff: Staff,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, form }: StaffForm,
 ) -> PageResult {
-    let form = FormData::parse(&body);
-    staff.check_csrf(&headers, &form)?;
     let (input, parse_findings) = channel_input(&form);
     if !parse_findings.is_empty() {
         return Ok(render(
@@ -385,15 +380,11 @@ pub async fn edit_channel_form(
 
 pub async fn update_channel(
     State(st): State<AppState>,
-    staff: Staff,
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, form }: StaffForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let form = FormData::parse(&body);
-    staff.check_csrf(&headers, &form)?;
     let (input, parse_findings) = channel_input(&form);
     if !parse_findings.is_empty() {
         return Ok(render(
@@ -554,14 +545,11 @@ async fn refused(st: &AppState, staff: &Staff, lang: Lang, id: ChannelId, e: Ser
 
 pub async fn submit_plan(
     State(st): State<AppState>,
-    staff: Staff,
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, .. }: StaffForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    staff.check_csrf(&headers, &FormData::parse(&body))?;
     match st.svc.submit_plan(&staff.ctx, id).await {
         Ok(()) => Ok(see_other(format!("/app/kanaler/{id}?ok=submitted"))),
         Err(e) => refused(&st, &staff, lang, id, e).await,
@@ -570,15 +558,11 @@ pub async fn submit_plan(
 
 pub async fn decide(
     State(st): State<AppState>,
-    staff: Staff,
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, form }: StaffForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let form = FormData::parse(&body);
-    staff.check_csrf(&headers, &form)?;
     let step = match ApprovalStep::from_parts(form.get("step"), Some(staff.person.id)) {
         Some(s) => s,
         None => {
@@ -603,15 +587,11 @@ pub async fn decide(
 
 pub async fn lifecycle(
     State(st): State<AppState>,
-    staff: Staff,
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, form }: StaffForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let form = FormData::parse(&body);
-    staff.check_csrf(&headers, &form)?;
     let Some(action) = LifecycleAction::parse(form.get("action")) else {
         return Err(PageError::new(StatusCode::BAD_REQUEST, "Okänd statusändring.", "Unknown status change."));
     };
@@ -671,15 +651,11 @@ pub async fn credentials(
 
 pub async fn add_credential(
     State(st): State<AppState>,
-    staff: Staff,
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, form }: StaffForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let form = FormData::parse(&body);
-    staff.check_csrf(&headers, &form)?;
     let expires = match form.get("expires_at").trim() {
         "" => None,
         d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
@@ -705,15 +681,11 @@ pub async fn add_credential(
 
 pub async fn reveal_credential(
     State(st): State<AppState>,
-    staff: Staff,
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, form }: StaffForm,
 ) -> PageResult {
     let cred_id = parse_id(&id)?;
-    let form = FormData::parse(&body);
-    staff.check_csrf(&headers, &form)?;
     let cred = st.svc.store.credential(cred_id).await.map_err(|_| PageError::not_found())?;
     match st.svc.reveal_credential(&staff.ctx, cred_id, form.get("reason")).await {
         Ok(r) => credentials_page(&st, &staff, lang, cred.channel_id, None, Some(r), Vec::new()).await,
@@ -773,13 +745,9 @@ pub async fn party_links(
 
 pub async fn add_party_link(
     State(st): State<AppState>,
-    staff: Staff,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, form }: StaffForm,
 ) -> PageResult {
-    let form = FormData::parse(&body);
-    staff.check_csrf(&headers, &form)?;
     match st.svc.add_party_link(&staff.ctx, form.get("party"), form.get("title"), form.get("url")).await {
         Ok(_) => Ok(see_other("/app/partier?ok=party_added".into())),
         Err(ServiceError::Invalid(f)) => party_page(&st, &staff, lang, None, f, Some(&form)).await,
@@ -789,13 +757,10 @@ pub async fn add_party_link(
 
 pub async fn delete_party_link(
     State(st): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, .. }: StaffForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    staff.check_csrf(&headers, &FormData::parse(&body))?;
     st.svc.delete_party_link(&staff.ctx, id).await?;
     Ok(see_other("/app/partier?ok=party_deleted".into()))
 }
@@ -985,13 +950,9 @@ pub async fn api_tokens(
 
 pub async fn create_api_token(
     State(st): State<AppState>,
-    staff: Staff,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, form }: StaffForm,
 ) -> PageResult {
-    let form = FormData::parse(&body);
-    staff.check_csrf(&headers, &form)?;
     match st.svc.create_api_token(&staff.ctx, form.get("name")).await {
         Ok(token) => tokens_page(&st, &staff, lang, None, Some(token), Vec::new()).await,
         Err(ServiceError::Invalid(f)) => tokens_page(&st, &staff, lang, None, None, f).await,
@@ -1001,13 +962,10 @@ pub async fn create_api_token(
 
 pub async fn revoke_api_token(
     State(st): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    StaffForm { staff, .. }: StaffForm,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    staff.check_csrf(&headers, &FormData::parse(&body))?;
     st.svc.revoke_api_token(&staff.ctx, id).await?;
     Ok(see_other("/app/nycklar?ok=token_revoked".into()))
 }
