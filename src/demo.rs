@@ -79,6 +79,8 @@ struct DemoChannel {
     admins: [&'static str; 2],
     substitute: &'static str,
     goal: Goal,
+    /// The platform's account id (a Facebook page id), for webhook routing.
+    account: &'static str,
 }
 
 const CHANNELS: &[DemoChannel] = &[
@@ -96,6 +98,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["kim", "maja"],
         substitute: "karl",
         goal: Goal::Active,
+        account: "1234567890",
     },
     DemoChannel {
         platform: Platform::Instagram,
@@ -111,6 +114,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["kim", "maja"],
         substitute: "karl",
         goal: Goal::Active,
+        account: "17841400000000001",
     },
     DemoChannel {
         platform: Platform::Linkedin,
@@ -126,6 +130,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["kim", "maja"],
         substitute: "karl",
         goal: Goal::Active,
+        account: "",
     },
     DemoChannel {
         platform: Platform::Mastodon,
@@ -141,6 +146,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["kim", "maja"],
         substitute: "karl",
         goal: Goal::Active,
+        account: "",
     },
     DemoChannel {
         platform: Platform::Facebook,
@@ -156,6 +162,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["alva", "bo"],
         substitute: "cecilia",
         goal: Goal::Active,
+        account: "2345678901",
     },
     DemoChannel {
         platform: Platform::Instagram,
@@ -171,6 +178,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["alva", "bo"],
         substitute: "cecilia",
         goal: Goal::Active,
+        account: "",
     },
     DemoChannel {
         platform: Platform::X,
@@ -186,6 +194,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["elin", "ivar"],
         substitute: "kim",
         goal: Goal::Active,
+        account: "",
     },
     DemoChannel {
         platform: Platform::Facebook,
@@ -201,6 +210,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["olle", "vera"],
         substitute: "maja",
         goal: Goal::Active,
+        account: "",
     },
     DemoChannel {
         platform: Platform::Blog,
@@ -216,6 +226,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["nils", "helena"],
         substitute: "kim",
         goal: Goal::Active,
+        account: "",
     },
     DemoChannel {
         platform: Platform::Youtube,
@@ -231,6 +242,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["david", "gustav"],
         substitute: "kim",
         goal: Goal::Paused,
+        account: "",
     },
     DemoChannel {
         platform: Platform::Tiktok,
@@ -246,6 +258,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["cecilia", "bo"],
         substitute: "alva",
         goal: Goal::Awaiting,
+        account: "",
     },
     DemoChannel {
         platform: Platform::Instagram,
@@ -261,6 +274,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["cecilia", "cecilia"],
         substitute: "",
         goal: Goal::Draft,
+        account: "",
     },
     DemoChannel {
         platform: Platform::X,
@@ -276,6 +290,7 @@ const CHANNELS: &[DemoChannel] = &[
         admins: ["david", "gustav"],
         substitute: "kim",
         goal: Goal::Closed,
+        account: "",
     },
 ];
 
@@ -374,6 +389,7 @@ pub async fn seed(svc: &Services) -> anyhow::Result<bool> {
             has_dialogue: c.dialogue,
             contact_email: c.email.into(),
             contact_phone: "0123-45 000".into(),
+            external_account_id: c.account.into(),
         };
         let (id, _) = svc.create_channel(&kim, &ChannelInput { channel, plan }).await.map_err(err)?;
         if c.goal == Goal::Draft {

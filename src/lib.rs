@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod config;
+pub mod connectors;
 pub mod crypto;
 pub mod demo;
 pub mod oidc;

@@ -4,6 +4,7 @@
 //! the same way whichever door a person comes through.
 
 mod credentials;
+mod ingest;
 mod org;
 mod register;
 
@@ -18,6 +19,7 @@ use crate::{
 };
 
 pub use credentials::RevealedCredential;
+pub use ingest::IngestReport;
 pub use org::NewUser;
 pub use register::{
     ChannelInput, ChannelView, LifecycleAction, PendingApproval, UpdateOutcome, facts as register_facts,

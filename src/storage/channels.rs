@@ -27,6 +27,8 @@ pub struct ChannelRow {
     pub state: LifecycleState,
     pub contact_email: String,
     pub contact_phone: String,
+    /// The platform's id for the account (a Facebook page id…), for routing webhooks.
+    pub external_account_id: String,
     pub current_plan_id: Option<i64>,
     pub pending_plan_id: Option<i64>,
     pub closing_reason: String,
@@ -47,6 +49,10 @@ pub struct NewChannel {
     pub has_dialogue: bool,
     pub contact_email: String,
     pub contact_phone: String,
+    /// The platform's id for the account (a Facebook page id, an Instagram account id), which
+    /// webhook deliveries name. Optional.
+    #[serde(default)]
+    pub external_account_id: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,7 +97,7 @@ pub struct RegisterEvent {
 macro_rules! channel_cols {
     () => {
         "c.id, c.platform, c.name, c.handle, c.url, c.unit_id, u.name AS unit_name, c.has_dialogue, \
-     c.state, c.contact_email, c.contact_phone, c.current_plan_id, c.pending_plan_id, c.closing_reason, c.closed_at, \
+     c.state, c.contact_email, c.contact_phone, c.external_account_id, c.current_plan_id, c.pending_plan_id, c.closing_reason, c.closed_at, \
      c.created_by, c.created_at, c.updated_at"
     };
 }
@@ -115,6 +121,7 @@ fn channel_from(r: &AnyRow) -> Result<ChannelRow> {
         state: LifecycleState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
         contact_email: r.try_get("contact_email")?,
         contact_phone: r.try_get("contact_phone")?,
+        external_account_id: r.try_get("external_account_id")?,
         current_plan_id: r.try_get("current_plan_id")?,
         pending_plan_id: r.try_get("pending_plan_id")?,
         closing_reason: r.try_get("closing_reason")?,
@@ -151,8 +158,8 @@ impl Store {
     ) -> Result<ChannelId> {
         Ok(sqlx::query_scalar(
             "INSERT INTO channels (platform, name, handle, url, url_normalized, unit_id, has_dialogue, state, \
-             contact_email, contact_phone, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+             contact_email, contact_phone, created_by, created_at, updated_at, external_account_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id",
         )
         .bind(c.platform.code())
         .bind(c.name.trim())
@@ -166,6 +173,7 @@ impl Store {
         .bind(c.contact_phone.trim())
         .bind(created_by)
         .bind(ts(now))
+        .bind(c.external_account_id.trim())
         .fetch_one(conn)
         .await?)
     }
@@ -179,7 +187,8 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "UPDATE channels SET platform = $1, name = $2, handle = $3, url = $4, url_normalized = $5, unit_id = $6, \
-             has_dialogue = $7, contact_email = $8, contact_phone = $9, updated_at = $10 WHERE id = $11",
+             has_dialogue = $7, contact_email = $8, contact_phone = $9, updated_at = $10, external_account_id = $12 \
+             WHERE id = $11",
         )
         .bind(c.platform.code())
         .bind(c.name.trim())
@@ -192,6 +201,7 @@ impl Store {
         .bind(c.contact_phone.trim())
         .bind(ts(now))
         .bind(id)
+        .bind(c.external_account_id.trim())
         .execute(conn)
         .await?;
         Ok(())
@@ -263,6 +273,28 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(channel_from).collect()
+    }
+
+    /// The channel on this platform whose account id a delivery names.
+    pub async fn channel_by_account(&self, platforms: &[Platform], account_id: &str) -> Result<Option<ChannelRow>> {
+        if account_id.trim().is_empty() {
+            return Ok(None);
+        }
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            channel_cols!(),
+            " FROM channels c JOIN units u ON u.id = c.unit_id WHERE c.external_account_id = $1 ORDER BY c.id"
+        ))
+        .bind(account_id.trim())
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &rows {
+            let ch = channel_from(r)?;
+            if platforms.contains(&ch.platform) {
+                return Ok(Some(ch));
+            }
+        }
+        Ok(None)
     }
 
     /// Channels whose address normalises to `normalized` (REG-7 verification).

@@ -8,6 +8,7 @@
 mod audit;
 mod channels;
 mod credentials;
+mod items;
 mod org;
 mod party;
 mod sessions;
@@ -24,6 +25,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub use audit::{AuditFilter, AuditRow, NewAudit};
 pub use channels::{ApprovalRow, ChannelFilter, ChannelRow, NewChannel, PlanRow, RegisterEvent};
 pub use credentials::CredentialRow;
+pub use items::{ItemRow, KnownItem, VersionRow};
 pub use org::{NewPerson, PersonRow, UnitRow};
 pub use party::PartyLink;
 pub use sessions::{ApiTokenRow, OidcLogin, SessionRow, Throttle};

@@ -86,6 +86,7 @@ pub fn channel_input(form: &FormData) -> (ChannelInput, Vec<Finding>) {
         has_dialogue: form.checked("has_dialogue"),
         contact_email: form.get("contact_email").trim().to_string(),
         contact_phone: form.get("contact_phone").trim().to_string(),
+        external_account_id: form.get("external_account_id").trim().to_string(),
     };
     let mut days = [false; 7];
     for d in form.all("monitoring_days") {

@@ -305,6 +305,7 @@ pub async fn new_channel_form(State(st): State<AppState>, staff: Staff, ReqLang(
             has_dialogue: true,
             contact_email: String::new(),
             contact_phone: String::new(),
+            external_account_id: String::new(),
         },
         plan: ActivityPlan::default(),
     };
@@ -372,6 +373,7 @@ pub async fn edit_channel_form(
             has_dialogue: ch.has_dialogue,
             contact_email: ch.contact_email.clone(),
             contact_phone: ch.contact_phone.clone(),
+            external_account_id: ch.external_account_id.clone(),
         },
         plan,
     };

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod authz;
 pub mod channel;
 pub mod i18n;
+pub mod item;
 pub mod org;
 pub mod plan;
 pub mod presentation;

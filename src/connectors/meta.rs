@@ -1,0 +1,1 @@
+//! Facebook Pages and Instagram webhooks. Being written.

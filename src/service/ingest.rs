@@ -1,0 +1,94 @@
+//! Ingestion: store what a connector delivers exactly once, with every version, durably before
+//! anyone is told it was received (REC-1).
+
+use kanalvakt_domain::{
+    ChannelId,
+    audit::hex,
+    item::{IngestEvent, version_hash},
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Result, Services};
+
+/// What one delivery did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    /// Items seen for the first time.
+    pub new_items: u32,
+    /// New versions (edits) of known items.
+    pub new_versions: u32,
+    /// Items or versions already stored (redeliveries).
+    pub duplicates: u32,
+    /// Hidden, unhidden or deleted by their author.
+    pub state_changes: u32,
+    /// State changes for items never captured (kept in the raw delivery).
+    pub unknown_items: u32,
+}
+
+impl Services {
+    /// Store a delivery: the raw body first, then each event, all in one transaction, so the
+    /// caller may acknowledge only after this returns Ok. Safe to call again with the same
+    /// delivery: nothing is stored twice.
+    pub async fn ingest(
+        &self,
+        source: &str,
+        raw: Option<&str>,
+        events: &[(ChannelId, IngestEvent)],
+    ) -> Result<IngestReport> {
+        let now = self.now();
+        let mut report = IngestReport::default();
+        let mut tx = self.store.begin().await?;
+        let delivery = match raw {
+            Some(body) => {
+                let sha = hex(&Sha256::digest(body.as_bytes()));
+                Some(self.store.insert_raw_delivery(tx.conn(), source, body, &sha, now).await?)
+            }
+            None => None,
+        };
+        for (channel, event) in events {
+            match event {
+                IngestEvent::Upsert(item) => {
+                    let hash = version_hash(item);
+                    let known = self.store.known_item(tx.conn(), *channel, &item.external_id).await?;
+                    let (item_id, is_new) = match known {
+                        Some(k) => (k.id, false),
+                        None => match self.store.insert_item(tx.conn(), *channel, item, &hash, source, now).await? {
+                            Some(id) => (id, true),
+                            None => {
+                                // Inserted meanwhile by another delivery: treat as known.
+                                let k = self.store.known_item(tx.conn(), *channel, &item.external_id).await?;
+                                (k.map(|k| k.id).ok_or(crate::storage::StoreError::NotFound)?, false)
+                            }
+                        },
+                    };
+                    let added = self.store.insert_version(tx.conn(), item_id, item, &hash, now).await?;
+                    match (is_new, added) {
+                        (true, _) => report.new_items += 1,
+                        (false, true) => {
+                            report.new_versions += 1;
+                            self.store.set_current_version(tx.conn(), item_id, &hash).await?;
+                        }
+                        (false, false) => report.duplicates += 1,
+                    }
+                }
+                IngestEvent::State { external_id, state, at } => {
+                    match self.store.known_item(tx.conn(), *channel, external_id).await? {
+                        Some(k) if k.state == *state => report.duplicates += 1,
+                        Some(k) => {
+                            self.store.set_item_state(tx.conn(), k.id, *state, at.unwrap_or(now)).await?;
+                            report.state_changes += 1;
+                        }
+                        None => report.unknown_items += 1,
+                    }
+                }
+            }
+        }
+        if let Some(id) = delivery {
+            let text = serde_json::to_string(&report).unwrap_or_default();
+            self.store.set_delivery_report(tx.conn(), id, &text).await?;
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+}
