@@ -84,3 +84,24 @@ pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Re
     web::serve(state(config, svc)?, listener).await.context("the web server stopped")?;
     Ok(())
 }
+
+/// `kanalvakt import FILE --channel ID`: store the good rows of a CSV or JSON file as items of
+/// the channel and list the bad rows by line (MOD-7). Runs as the operator on the server.
+pub async fn import_file(
+    svc: &Services,
+    path: &std::path::Path,
+    channel: i64,
+) -> anyhow::Result<(crate::service::IngestReport, Vec<crate::connectors::import::RowError>)> {
+    let content =
+        std::fs::read_to_string(path).with_context(|| format!("could not read {} as UTF-8 text", path.display()))?;
+    svc.store
+        .channel(channel)
+        .await
+        .map_err(|_| anyhow::anyhow!("there is no channel with id {channel}; see /app/kanaler"))?;
+    let (good, bad) = crate::connectors::import::parse_import(&path.display().to_string(), &content);
+    let report = svc
+        .record_items(&Services::system_ctx("cli"), channel, "import", good)
+        .await
+        .map_err(|e| anyhow::anyhow!("the rows could not be stored: {e}"))?;
+    Ok((report, bad))
+}

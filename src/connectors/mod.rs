@@ -3,4 +3,5 @@
 //! `Services::ingest` stores exactly once.
 
 pub mod feed;
+pub mod import;
 pub mod meta;

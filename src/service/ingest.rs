@@ -9,7 +9,11 @@ use kanalvakt_domain::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{Result, Services};
+use kanalvakt_domain::{authz, item::CapturedItem};
+use serde_json::json;
+
+use super::{Ctx, Result, ServiceError, Services, forbidden};
+use crate::storage::WriteTx;
 
 /// What one delivery did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -37,7 +41,6 @@ impl Services {
         events: &[(ChannelId, IngestEvent)],
     ) -> Result<IngestReport> {
         let now = self.now();
-        let mut report = IngestReport::default();
         let mut tx = self.store.begin().await?;
         let delivery = match raw {
             Some(body) => {
@@ -46,6 +49,24 @@ impl Services {
             }
             None => None,
         };
+        let report = self.apply_events(&mut tx, source, events, now).await?;
+        if let Some(id) = delivery {
+            let text = serde_json::to_string(&report).unwrap_or_default();
+            self.store.set_delivery_report(tx.conn(), id, &text).await?;
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Store each event inside the caller's transaction.
+    async fn apply_events(
+        &self,
+        tx: &mut WriteTx,
+        source: &str,
+        events: &[(ChannelId, IngestEvent)],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<IngestReport> {
+        let mut report = IngestReport::default();
         for (channel, event) in events {
             match event {
                 IngestEvent::Upsert(item) => {
@@ -84,10 +105,43 @@ impl Services {
                 }
             }
         }
-        if let Some(id) = delivery {
-            let text = serde_json::to_string(&report).unwrap_or_default();
-            self.store.set_delivery_report(tx.conn(), id, &text).await?;
+        Ok(report)
+    }
+}
+
+impl Services {
+    /// Items a person records by hand or imports from a file (MOD-7). Stored like any
+    /// connector's delivery (exactly once), and audited as a staff action.
+    pub async fn record_items(
+        &self,
+        ctx: &Ctx,
+        channel: ChannelId,
+        source: &str,
+        items: Vec<CapturedItem>,
+    ) -> Result<IngestReport> {
+        let ch = self.store.channel(channel).await?;
+        let people = self.store.channel_people(&ch).await?;
+        if ctx.actor.person != 0 {
+            if !authz::can_view_channel(&ctx.actor, &people) {
+                return Err(ServiceError::NotFound);
+            }
+            if !authz::can_record_items(&ctx.actor, &people) {
+                return Err(forbidden(
+                    "Bara kanalens redaktörer, ersättare, chef och kommunikationsenheten kan registrera inlägg och meddelanden.",
+                    "Only the channel's editors, substitute, head and the communications unit can record items and messages.",
+                ));
+            }
         }
+        let count = items.len();
+        let events: Vec<(ChannelId, IngestEvent)> =
+            items.into_iter().map(|i| (channel, IngestEvent::Upsert(i))).collect();
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let report = self.apply_events(&mut tx, source, &events, now).await?;
+        let entry = ctx
+            .audit("items.record", "channel", channel, Some(channel))
+            .after(json!({ "source": source, "rows": count, "report": report }));
+        self.store.audit(&mut tx, entry, now).await?;
         tx.commit().await?;
         Ok(report)
     }

@@ -6,6 +6,7 @@ pub mod api;
 mod auth;
 mod error;
 mod forms;
+mod items;
 mod metrics;
 mod page;
 mod public;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/app/kanaler/{id}/skicka", post(staff::submit_plan))
         .route("/app/kanaler/{id}/beslut", post(staff::decide))
         .route("/app/kanaler/{id}/status", post(staff::lifecycle))
+        .route("/app/kanaler/{id}/inlagg", get(items::items).post(items::record))
         .route("/app/kanaler/{id}/inloggning", get(staff::credentials).post(staff::add_credential))
         .route("/app/inloggning/{id}/visa", post(staff::reveal_credential))
         .route("/app/partier", get(staff::party_links).post(staff::add_party_link))

@@ -10,6 +10,7 @@ mod auth;
 mod browser;
 mod cli;
 mod harness;
+mod items;
 mod public;
 mod register;
 mod roles;

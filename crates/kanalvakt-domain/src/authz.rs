@@ -85,6 +85,12 @@ pub fn can_manage_credentials(a: &Actor, ch: &ChannelPeople) -> bool {
     can_reveal_credentials(a, ch)
 }
 
+/// Record items by hand or import them (MOD-7): the people who run the channel day to day, the
+/// communications unit and the unit's head.
+pub fn can_record_items(a: &Actor, ch: &ChannelPeople) -> bool {
+    !a.read_only() && (a.has(Role::Kommunikator) || a.heads(ch.unit) || ch.is_editor(a.person))
+}
+
 /// Propose a new channel for a unit: the communications unit for any unit, a chef for their
 /// own, and staff of the unit itself (REG-2: each unit decides its own presence).
 pub fn can_create_channel(a: &Actor, unit: UnitId) -> bool {
@@ -165,6 +171,17 @@ mod tests {
         assert!(can_view_channel(&own, &ch) && can_change_lifecycle(&own, &ch));
         assert!(!can_view_channel(&other, &ch) && !can_change_lifecycle(&other, &ch));
         assert!(can_create_channel(&own, 5) && !can_create_channel(&other, 5));
+    }
+
+    // REQ MOD-7: the channel's editors and substitute record pasted messages; others do not.
+    #[test]
+    fn editors_record_items_on_their_channels() {
+        let ch = channel();
+        assert!(can_record_items(&actor(3, 5, &[]), &ch), "daily operator");
+        assert!(can_record_items(&actor(4, 5, &[]), &ch), "substitute");
+        assert!(!can_record_items(&actor(9, 5, &[]), &ch));
+        assert!(!can_record_items(&actor(70, 5, &[RoleGrant::global(Role::Auditor)]), &ch));
+        assert!(!can_record_items(&actor(71, 5, &[RoleGrant::global(Role::Registrator)]), &ch));
     }
 
     // REQ ROLE-1: the auditor reads everything and changes nothing.
