@@ -81,6 +81,10 @@ pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Re
     if demo {
         demo::print_logins();
     }
+    // Feeds are polled in the background; the lease in the database keeps instances apart.
+    let worker = format!("{}-{}", hostname(), std::process::id());
+    let poller = crate::connectors::poller::Poller::new(svc.clone(), &worker)?;
+    tokio::spawn(poller.run(std::time::Duration::from_secs(30)));
     web::serve(state(config, svc)?, listener).await.context("the web server stopped")?;
     Ok(())
 }
@@ -104,4 +108,8 @@ pub async fn import_file(
         .await
         .map_err(|e| anyhow::anyhow!("the rows could not be stored: {e}"))?;
     Ok((report, bad))
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "kanalvakt".into())
 }

@@ -19,6 +19,7 @@ pub struct FileConfig {
     pub session_hours: Option<i64>,
     pub municipality: Option<MunicipalityConfig>,
     pub oidc: Option<crate::oidc::OidcConfig>,
+    pub meta: Option<crate::connectors::meta::MetaConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +59,9 @@ pub struct Config {
     pub municipality: Municipality,
     /// OpenID Connect login, if configured (`[oidc]` in the file or `KANALVAKT_OIDC_*`).
     pub oidc: Option<crate::oidc::OidcConfig>,
+    /// Facebook Pages and Instagram webhooks, if configured (`[meta]` in the file or
+    /// `KANALVAKT_META_APP_SECRET` + `KANALVAKT_META_VERIFY_TOKEN`).
+    pub meta: Option<crate::connectors::meta::MetaConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -148,8 +152,27 @@ impl Config {
                 ));
             }
         };
+        let meta = match (env("KANALVAKT_META_APP_SECRET"), env("KANALVAKT_META_VERIFY_TOKEN")) {
+            (Some(app_secret), Some(verify_token)) => {
+                Some(crate::connectors::meta::MetaConfig { app_secret, verify_token })
+            }
+            (None, None) => file.meta,
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "Meta webhooks need both KANALVAKT_META_APP_SECRET and KANALVAKT_META_VERIFY_TOKEN".into(),
+                ));
+            }
+        };
+        if let Some(m) = &meta
+            && (m.app_secret.trim().is_empty() || m.verify_token.trim().is_empty())
+        {
+            return Err(ConfigError::Invalid(
+                "[meta] needs a non-empty app_secret and verify_token (or leave the table out)".into(),
+            ));
+        }
         Ok(Config {
             oidc,
+            meta,
             listen,
             data_dir,
             database_url,

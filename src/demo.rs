@@ -294,6 +294,52 @@ const CHANNELS: &[DemoChannel] = &[
     },
 ];
 
+/// (channel address, hours ago, own post or a visitor's comment on the channel's first post, text)
+const DEMO_ITEMS: &[(&str, i64, bool, &str)] = &[
+    (
+        "https://www.facebook.com/sjovikskommun",
+        3,
+        true,
+        "Vattenavstängning på Storgatan i morgon tisdag kl. 9–12 på grund av ledningsarbete. Fyll gärna en kanna i förväg.",
+    ),
+    ("https://www.facebook.com/sjovikskommun", 2, false, "Gäller det även Storgatan 40?"),
+    ("https://www.facebook.com/sjovikskommun", 1, false, "Tack för informationen!"),
+    ("https://www.instagram.com/sjovikskommun", 20, true, "Första snön över Sjöviks hamn i morse. ❄️ #sjövik"),
+    (
+        "https://www.facebook.com/sjoviksbibliotek",
+        26,
+        true,
+        "Lördag kl. 11: sagostund för barn 3–6 år i barnavdelningen. Ingen anmälan behövs.",
+    ),
+    ("https://www.facebook.com/sjoviksbibliotek", 25, false, "Går det att ta med ett syskon som är två år?"),
+    (
+        "https://www.instagram.com/sjoviksbibliotek",
+        50,
+        true,
+        "Veckans boktips från personalen: tre deckare som utspelar sig i Bergslagen.",
+    ),
+    (
+        "https://x.com/raddningstjanstensjovik",
+        6,
+        true,
+        "Brand i garage på Industrivägen är släckt. Ingen person skadad. Vägen är öppen igen.",
+    ),
+    (
+        "https://social.sjovik.se/@kommun",
+        30,
+        true,
+        "Kommunfullmäktige sammanträder på torsdag kl. 18. Mötet sänds på sjovik.se.",
+    ),
+    (
+        "https://www.linkedin.com/company/sjoviks-kommun",
+        72,
+        true,
+        "Vi söker två undersköterskor till hemtjänsten i Norrby. Välkommen med din ansökan senast 15 december.",
+    ),
+    ("https://www.facebook.com/sjoviksbostader", 10, true, "Hissen på Vintergatan 4 är lagad. Tack för ert tålamod!"),
+    ("https://naringsliv.sjovik.se/blogg", 96, true, "Nytt företagscentrum öppnar i Sjöviks gamla station i vår."),
+];
+
 const PARTY_LINKS: &[(&str, &str, &str)] = &[
     ("Socialdemokraterna", "Socialdemokraterna i Sjövik – blogg", "https://sjovik.socialdemokraterna.example/blogg"),
     ("Moderaterna", "Moderaterna Sjövik", "https://moderaterna-sjovik.example/"),
@@ -390,6 +436,8 @@ pub async fn seed(svc: &Services) -> anyhow::Result<bool> {
             contact_email: c.email.into(),
             contact_phone: "0123-45 000".into(),
             external_account_id: c.account.into(),
+            feed_url: String::new(),
+            poll_minutes: 15,
         };
         let (id, _) = svc.create_channel(&kim, &ChannelInput { channel, plan }).await.map_err(err)?;
         if c.goal == Goal::Draft {
@@ -446,10 +494,49 @@ pub async fn seed(svc: &Services) -> anyhow::Result<bool> {
                 .map_err(err)?;
         }
     }
+    seed_items(svc).await?;
     for (party, title, url) in PARTY_LINKS {
         svc.add_party_link(&kim, party, title, url).await.map_err(err)?;
     }
     Ok(true)
+}
+
+/// Posts and comments, as if the connectors had captured them.
+async fn seed_items(svc: &Services) -> anyhow::Result<()> {
+    use kanalvakt_domain::item::{Author, CapturedItem, Direction, IngestEvent, ItemKind, PlatformState};
+    let channels = svc.store.channels(&Default::default()).await?;
+    let mut events = Vec::new();
+    for (n, (url, hours, ours, text)) in DEMO_ITEMS.iter().enumerate() {
+        let Some(ch) = channels.iter().find(|c| c.url == *url) else { continue };
+        let post_id = format!("demo-{}-post", ch.id);
+        let item = CapturedItem {
+            external_id: if *ours { post_id.clone() } else { format!("demo-{}-comment-{n}", ch.id) },
+            kind: if *ours { ItemKind::Post } else { ItemKind::Comment },
+            direction: if *ours { Direction::Ours } else { Direction::Incoming },
+            parent_external_id: (!ours).then(|| post_id.clone()),
+            author: if *ours {
+                Author {
+                    platform_id: ch.external_account_id.clone(),
+                    name: ch.name.clone(),
+                    profile_url: Some(ch.url.clone()),
+                }
+            } else {
+                Author {
+                    platform_id: format!("visitor-{n}"),
+                    name: ["Anna Svensson", "Erik Johansson", "Leila Haddad"][n % 3].into(),
+                    profile_url: None,
+                }
+            },
+            text: (*text).into(),
+            url: Some(format!("{}/posts/{}", ch.url, n + 1000)),
+            platform_time: Some(svc.now() - chrono::Duration::hours(*hours)),
+            state: PlatformState::Visible,
+            media: Vec::new(),
+        };
+        events.push((ch.id, IngestEvent::Upsert(item)));
+    }
+    svc.ingest("demo", None, &events).await.map_err(err)?;
+    Ok(())
 }
 
 pub fn print_logins() {

@@ -1,6 +1,6 @@
 //! The `kanalvakt` binary: one program with subcommands.
 
-use std::{io::BufRead, process::ExitCode};
+use std::{io::BufRead, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use kanalvakt::{
@@ -55,6 +55,28 @@ enum Command {
     Key {
         #[command(subcommand)]
         command: KeyCommand,
+    },
+    /// Import direct messages or comments from a CSV or JSON file into a channel (MOD-7).
+    Import {
+        /// CSV with a header row, a JSON array, or JSON lines.
+        file: std::path::PathBuf,
+        /// The channel's id (see /app/kanaler).
+        #[arg(long)]
+        channel: i64,
+    },
+    /// RSS, Atom and JSON Feed files.
+    Feed {
+        #[command(subcommand)]
+        command: FeedCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedCommand {
+    /// Print each file's entries as JSON lines (no database needed); exits 1 if a file is not a feed.
+    Parse {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -150,6 +172,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         println!("{}", CredentialKey::generate()?.to_hex());
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Feed { command: FeedCommand::Parse { files } } = &cli.command {
+        return Ok(kanalvakt::connectors::feed::cli_parse(files));
+    }
     let listen = match &cli.command {
         Command::Serve { listen, .. } => listen.clone(),
         _ => None,
@@ -225,7 +250,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 svc.add_unit(&Services::system_ctx("cli"), kind, &name, communications).await.map_err(cli_error)?;
             println!("unit {name} added (id {id})");
         }
-        Command::Key { .. } => unreachable!("handled above"),
+        Command::Import { file, channel } => {
+            let (report, bad) = app::import_file(&svc, &file, channel).await?;
+            println!(
+                "imported into channel {channel}: {} new, {} new versions, {} already there",
+                report.new_items, report.new_versions, report.duplicates
+            );
+            for b in &bad {
+                eprintln!("{}:{}: {}", file.display(), b.line, b.message);
+            }
+            if !bad.is_empty() {
+                eprintln!(
+                    "{} rows were not imported (the good rows were kept); correct them and import again",
+                    bad.len()
+                );
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Key { .. } | Command::Feed { .. } => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,7 @@
 //! comment pasted by an editor, or a CSV or JSON file of them. Each bad row is reported by its
 //! line and the good rows are kept.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use kanalvakt_domain::{
     audit::hex,
     item::{Author, CapturedItem, Direction, ItemKind, PlatformState},
@@ -38,10 +38,7 @@ pub struct RowError {
     pub message: String,
 }
 
-/// Swedish local time as people write it ("2026-11-29 14:05") is taken as Europe/Stockholm;
-/// without a time-zone crate we accept explicit offsets and treat a bare local time as the
-/// Swedish standard offset of the given date (CET +01:00, CEST +02:00 from the last Sunday of
-/// March to the last Sunday of October).
+/// A time as people write it: RFC 3339, or Swedish wall-clock time ("2026-11-29 14:05").
 pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     let s = s.trim();
     if s.is_empty() {
@@ -52,26 +49,10 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     }
     for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Ok(stockholm_to_utc(naive));
+            return Ok(kanalvakt_domain::sweden::from_local(naive));
         }
     }
     Err(format!("”{s}” är ingen tid; skriv t.ex. 2026-11-29 14:05 / “{s}” is not a time; write e.g. 2026-11-29 14:05"))
-}
-
-fn last_sunday(year: i32, month: u32) -> chrono::NaiveDate {
-    use chrono::Datelike;
-    let last = chrono::NaiveDate::from_ymd_opt(year, month + 1, 1).and_then(|d| d.pred_opt()).unwrap_or_default();
-    last - chrono::Duration::days(i64::from(last.weekday().num_days_from_sunday()))
-}
-
-fn stockholm_to_utc(naive: NaiveDateTime) -> DateTime<Utc> {
-    use chrono::Datelike;
-    let y = naive.date().year();
-    // Summer time from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October.
-    let start = last_sunday(y, 3).and_hms_opt(2, 0, 0).unwrap_or_default();
-    let end = last_sunday(y, 10).and_hms_opt(3, 0, 0).unwrap_or_default();
-    let offset = if naive >= start && naive < end { 2 } else { 1 };
-    Utc.from_utc_datetime(&(naive - chrono::Duration::hours(offset)))
 }
 
 /// Turn one manual item into a captured item, or say what is wrong with it.
@@ -234,13 +215,9 @@ mod tests {
     }
 
     #[test]
-    fn swedish_local_time_follows_summer_time() {
-        assert_eq!(parse_time("2026-01-15 12:00").unwrap().to_rfc3339(), "2026-01-15T11:00:00+00:00");
+    fn times_in_swedish_or_with_offset() {
         assert_eq!(parse_time("2026-07-15 12:00").unwrap().to_rfc3339(), "2026-07-15T10:00:00+00:00");
-        // 2026: summer time from 29 March to 25 October.
-        assert_eq!(parse_time("2026-03-29 01:30").unwrap().to_rfc3339(), "2026-03-29T00:30:00+00:00");
-        assert_eq!(parse_time("2026-03-29 03:30").unwrap().to_rfc3339(), "2026-03-29T01:30:00+00:00");
-        assert_eq!(parse_time("2026-10-25 04:00").unwrap().to_rfc3339(), "2026-10-25T03:00:00+00:00");
+        assert_eq!(parse_time("2026-07-15T12:00:00+00:00").unwrap().to_rfc3339(), "2026-07-15T12:00:00+00:00");
         assert!(parse_time("igår").is_err());
     }
 }

@@ -5,3 +5,4 @@
 pub mod feed;
 pub mod import;
 pub mod meta;
+pub mod poller;

@@ -188,6 +188,27 @@ impl Services {
         Ok(())
     }
 
+    /// Include or leave out a channel from the public aggregated feed (PUB-2).
+    pub async fn set_in_public_feed(&self, ctx: &Ctx, channel: i64, included: bool) -> Result<()> {
+        if !authz::can_curate_public_feed(&ctx.actor) {
+            return Err(forbidden(
+                "Bara kommunikationsenheten bestämmer vilka kanaler som visas i det samlade flödet.",
+                "Only the communications unit decides which channels the collected feed shows.",
+            ));
+        }
+        let before = self.store.channel(channel).await?.in_public_feed;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        self.store.set_in_public_feed(tx.conn(), channel, included).await?;
+        let e = ctx
+            .audit("channel.public_feed", "channel", channel, Some(channel))
+            .before(json!({ "in_public_feed": before }))
+            .after(json!({ "in_public_feed": included }));
+        self.store.audit(&mut tx, e, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Create a personal API token; the clear token is returned once and never stored.
     pub async fn create_api_token(&self, ctx: &Ctx, name: &str) -> Result<String> {
         if name.trim().is_empty() {

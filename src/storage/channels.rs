@@ -29,6 +29,10 @@ pub struct ChannelRow {
     pub contact_phone: String,
     /// The platform's id for the account (a Facebook page id…), for routing webhooks.
     pub external_account_id: String,
+    /// Included in the public aggregated feed (the communications unit decides; PUB-2).
+    pub in_public_feed: bool,
+    pub feed_url: String,
+    pub poll_minutes: i64,
     pub current_plan_id: Option<i64>,
     pub pending_plan_id: Option<i64>,
     pub closing_reason: String,
@@ -53,6 +57,16 @@ pub struct NewChannel {
     /// webhook deliveries name. Optional.
     #[serde(default)]
     pub external_account_id: String,
+    /// An RSS, Atom or JSON Feed address to poll for the channel's posts (optional).
+    #[serde(default)]
+    pub feed_url: String,
+    /// How often to poll it, in minutes.
+    #[serde(default = "default_poll_minutes")]
+    pub poll_minutes: i64,
+}
+
+fn default_poll_minutes() -> i64 {
+    15
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -97,7 +111,7 @@ pub struct RegisterEvent {
 macro_rules! channel_cols {
     () => {
         "c.id, c.platform, c.name, c.handle, c.url, c.unit_id, u.name AS unit_name, c.has_dialogue, \
-     c.state, c.contact_email, c.contact_phone, c.external_account_id, c.current_plan_id, c.pending_plan_id, c.closing_reason, c.closed_at, \
+     c.state, c.contact_email, c.contact_phone, c.external_account_id, c.in_public_feed, c.feed_url, c.poll_minutes, c.current_plan_id, c.pending_plan_id, c.closing_reason, c.closed_at, \
      c.created_by, c.created_at, c.updated_at"
     };
 }
@@ -122,6 +136,9 @@ fn channel_from(r: &AnyRow) -> Result<ChannelRow> {
         contact_email: r.try_get("contact_email")?,
         contact_phone: r.try_get("contact_phone")?,
         external_account_id: r.try_get("external_account_id")?,
+        in_public_feed: r.try_get::<i64, _>("in_public_feed")? != 0,
+        feed_url: r.try_get("feed_url")?,
+        poll_minutes: r.try_get("poll_minutes")?,
         current_plan_id: r.try_get("current_plan_id")?,
         pending_plan_id: r.try_get("pending_plan_id")?,
         closing_reason: r.try_get("closing_reason")?,
@@ -158,8 +175,8 @@ impl Store {
     ) -> Result<ChannelId> {
         Ok(sqlx::query_scalar(
             "INSERT INTO channels (platform, name, handle, url, url_normalized, unit_id, has_dialogue, state, \
-             contact_email, contact_phone, created_by, created_at, updated_at, external_account_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id",
+             contact_email, contact_phone, created_by, created_at, updated_at, external_account_id, feed_url, poll_minutes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15) RETURNING id",
         )
         .bind(c.platform.code())
         .bind(c.name.trim())
@@ -174,6 +191,8 @@ impl Store {
         .bind(created_by)
         .bind(ts(now))
         .bind(c.external_account_id.trim())
+        .bind(c.feed_url.trim())
+        .bind(c.poll_minutes.clamp(5, 24 * 60))
         .fetch_one(conn)
         .await?)
     }
@@ -187,8 +206,8 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "UPDATE channels SET platform = $1, name = $2, handle = $3, url = $4, url_normalized = $5, unit_id = $6, \
-             has_dialogue = $7, contact_email = $8, contact_phone = $9, updated_at = $10, external_account_id = $12 \
-             WHERE id = $11",
+             has_dialogue = $7, contact_email = $8, contact_phone = $9, updated_at = $10, external_account_id = $12, \
+             feed_url = $13, poll_minutes = $14 WHERE id = $11",
         )
         .bind(c.platform.code())
         .bind(c.name.trim())
@@ -202,6 +221,8 @@ impl Store {
         .bind(ts(now))
         .bind(id)
         .bind(c.external_account_id.trim())
+        .bind(c.feed_url.trim())
+        .bind(c.poll_minutes.clamp(5, 24 * 60))
         .execute(conn)
         .await?;
         Ok(())

@@ -84,6 +84,17 @@ impl Store {
         rows.iter().map(cred_from).collect()
     }
 
+    /// Credentials that expire before `before` (for health warnings; already expired included).
+    pub async fn credentials_expiring(&self, before: DateTime<Utc>) -> Result<Vec<CredentialRow>> {
+        let rows = sqlx::query(
+            "SELECT * FROM credentials WHERE expires_at IS NOT NULL AND expires_at < $1 ORDER BY expires_at",
+        )
+        .bind(ts(before))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(cred_from).collect()
+    }
+
     pub async fn credential(&self, id: i64) -> Result<CredentialRow> {
         let r = sqlx::query("SELECT * FROM credentials WHERE id = $1")
             .bind(id)

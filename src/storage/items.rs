@@ -252,3 +252,63 @@ impl Store {
             .await?)
     }
 }
+
+/// A post on the public aggregated feed (PUB-1, PUB-2).
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicPost {
+    pub item_id: i64,
+    pub external_id: String,
+    pub channel_id: ChannelId,
+    pub channel_name: String,
+    pub platform: String,
+    pub unit_name: String,
+    pub url: Option<String>,
+    pub text: String,
+    pub time: DateTime<Utc>,
+}
+
+impl Store {
+    /// The municipality's own visible posts on active channels included in the public feed,
+    /// newest first. Visitors' comments are never included.
+    pub async fn public_posts(&self, unit: Option<i64>, platform: Option<&str>, limit: i64) -> Result<Vec<PublicPost>> {
+        let rows = sqlx::query(
+            "SELECT i.id, i.external_id, i.channel_id, c.name AS channel_name, c.platform, u.name AS unit_name, i.url, v.text, \
+             COALESCE(i.platform_time, i.captured_at) AS t \
+             FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version_hash = i.current_version_hash \
+             JOIN channels c ON c.id = i.channel_id JOIN units u ON u.id = c.unit_id \
+             WHERE i.kind = 'post' AND i.direction = 'ours' AND i.state = 'visible' \
+             AND c.state IN ('active', 'paused') AND c.in_public_feed = 1 \
+             AND ($1 IS NULL OR c.unit_id = $1) AND ($2 IS NULL OR c.platform = $2) \
+             ORDER BY t DESC, i.id DESC LIMIT $3",
+        )
+        .bind(unit)
+        .bind(platform)
+        .bind(limit.clamp(1, 200))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PublicPost {
+                    item_id: r.try_get("id")?,
+                    external_id: r.try_get("external_id")?,
+                    channel_id: r.try_get("channel_id")?,
+                    channel_name: r.try_get("channel_name")?,
+                    platform: r.try_get("platform")?,
+                    unit_name: r.try_get("unit_name")?,
+                    url: r.try_get("url")?,
+                    text: r.try_get("text")?,
+                    time: parse_ts(&r.try_get::<String, _>("t")?)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn set_in_public_feed(&self, conn: &mut AnyConnection, channel: ChannelId, included: bool) -> Result<()> {
+        sqlx::query("UPDATE channels SET in_public_feed = $1 WHERE id = $2")
+            .bind(i64::from(included))
+            .bind(channel)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}

@@ -11,6 +11,7 @@ mod credentials;
 mod items;
 mod org;
 mod party;
+mod polling;
 mod sessions;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
@@ -25,9 +26,10 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub use audit::{AuditFilter, AuditRow, NewAudit};
 pub use channels::{ApprovalRow, ChannelFilter, ChannelRow, NewChannel, PlanRow, RegisterEvent};
 pub use credentials::CredentialRow;
-pub use items::{ItemRow, KnownItem, VersionRow};
+pub use items::{ItemRow, KnownItem, PublicPost, VersionRow};
 pub use org::{NewPerson, PersonRow, UnitRow};
 pub use party::PartyLink;
+pub use polling::{PollOutcome, PollState};
 pub use sessions::{ApiTokenRow, OidcLogin, SessionRow, Throttle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -87,6 +87,8 @@ pub fn channel_input(form: &FormData) -> (ChannelInput, Vec<Finding>) {
         contact_email: form.get("contact_email").trim().to_string(),
         contact_phone: form.get("contact_phone").trim().to_string(),
         external_account_id: form.get("external_account_id").trim().to_string(),
+        feed_url: form.get("feed_url").trim().to_string(),
+        poll_minutes: form.get("poll_minutes").trim().parse().unwrap_or(15),
     };
     let mut days = [false; 7];
     for d in form.all("monitoring_days") {

@@ -67,6 +67,42 @@ pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
                 let _ = writeln!(out, "kanalvakt_channels{{state=\"{}\"}} {n}", state.code());
             }
         }
+        let now = st.svc.now();
+        if let Ok(states) = st.svc.store.poll_states().await {
+            let _ = writeln!(
+                out,
+                "# HELP kanalvakt_poll_failures Consecutive failed polls per channel (0 = healthy).\n# TYPE kanalvakt_poll_failures gauge"
+            );
+            for p in &states {
+                let _ = writeln!(out, "kanalvakt_poll_failures{{channel=\"{}\"}} {}", p.channel_id, p.failures);
+            }
+            let _ = writeln!(
+                out,
+                "# HELP kanalvakt_poll_last_success_age_seconds Seconds since the channel was last fetched.\n# TYPE kanalvakt_poll_last_success_age_seconds gauge"
+            );
+            for p in states.iter().filter_map(|p| p.last_success_at.map(|t| (p.channel_id, t))) {
+                let _ = writeln!(
+                    out,
+                    "kanalvakt_poll_last_success_age_seconds{{channel=\"{}\"}} {}",
+                    p.0,
+                    (now - p.1).num_seconds()
+                );
+            }
+        }
+        if let Ok(expiring) = st.svc.store.credentials_expiring(now + chrono::Duration::days(14)).await {
+            let _ = writeln!(
+                out,
+                "# HELP kanalvakt_credential_expiry_days Days until a stored token expires (listed within 14 days).\n# TYPE kanalvakt_credential_expiry_days gauge"
+            );
+            for c in expiring {
+                let days = c.expires_at.map(|t| (t - now).num_days()).unwrap_or(0);
+                let _ = writeln!(
+                    out,
+                    "kanalvakt_credential_expiry_days{{channel=\"{}\",credential=\"{}\"}} {days}",
+                    c.channel_id, c.id
+                );
+            }
+        }
         if let Ok(n) = st.svc.store.audit_count().await {
             let _ = writeln!(
                 out,

@@ -5,12 +5,14 @@
 pub mod api;
 mod auth;
 mod error;
+mod flode;
 mod forms;
 mod items;
 mod metrics;
 mod page;
 mod public;
 mod staff;
+mod webhooks;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -43,6 +45,10 @@ pub struct AppState {
 /// before it is read.
 pub(crate) const MAX_BODY: usize = 256 * 1024;
 
+/// Meta delivers up to 1,000 changes in one webhook batch; refusing a large batch would make
+/// Meta retry it for 36 hours and then drop it, so webhooks get a larger limit of their own.
+const MAX_WEBHOOK_BODY: usize = 8 * 1024 * 1024;
+
 pub fn router(state: AppState) -> Router {
     let public = Router::new()
         .route("/", get(public::home))
@@ -51,6 +57,11 @@ pub fn router(state: AppState) -> Router {
         .route("/kanaler.atom", get(public::channels_atom))
         .route("/kanaler/{id}", get(public::channel))
         .route("/verifiera", get(public::verify))
+        .route("/flode", get(flode::flode))
+        .route("/flode/widget", get(flode::widget))
+        .route("/flode.rss", get(flode::rss))
+        .route("/flode.atom", get(flode::atom))
+        .route("/flode.json", get(flode::json_feed))
         .route("/tillganglighet", get(public::accessibility))
         .route("/healthz", get(public::healthz))
         .route("/metrics", get(metrics::metrics))
@@ -69,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/app/kanaler/{id}/beslut", post(staff::decide))
         .route("/app/kanaler/{id}/status", post(staff::lifecycle))
         .route("/app/kanaler/{id}/inlagg", get(items::items).post(items::record))
+        .route("/app/kanaler/{id}/flode", post(staff::public_feed))
         .route("/app/kanaler/{id}/inloggning", get(staff::credentials).post(staff::add_credential))
         .route("/app/inloggning/{id}/visa", post(staff::reveal_credential))
         .route("/app/partier", get(staff::party_links).post(staff::add_party_link))
@@ -77,14 +89,21 @@ pub fn router(state: AppState) -> Router {
         .route("/app/organisation", get(staff::organisation))
         .route("/app/nycklar", get(staff::api_tokens).post(staff::create_api_token))
         .route("/app/nycklar/{id}/aterkalla", post(staff::revoke_api_token));
-    Router::new()
+    let people = Router::new()
         .merge(public)
         .merge(staff)
         .nest("/api/v1", api::router())
         .fallback(public::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY));
+    let webhooks = Router::new()
+        .route("/webhooks/meta", get(webhooks::meta_verify).post(webhooks::meta_receive))
+        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY))
+        .layer(RequestBodyLimitLayer::new(MAX_WEBHOOK_BODY));
+    Router::new()
+        .merge(webhooks)
+        .merge(people)
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

@@ -108,3 +108,8 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
         }
     }
 }
+
+/// Escape text for XML content and attribute values.
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

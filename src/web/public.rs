@@ -20,7 +20,7 @@ use serde_json::json;
 use super::{
     AppState,
     error::PageError,
-    page::{PageMeta, ReqLang, render},
+    page::{PageMeta, ReqLang, render, xml_escape},
 };
 use crate::{
     service::register_facts,
@@ -103,7 +103,7 @@ async fn public_channels(
     Ok((open, closed))
 }
 
-fn meta(st: &AppState, lang: Lang, title: &str, nav: &'static str, path: &str) -> PageMeta {
+pub(super) fn meta(st: &AppState, lang: Lang, title: &str, nav: &'static str, path: &str) -> PageMeta {
     PageMeta {
         lang,
         title: title.to_string(),
@@ -172,10 +172,6 @@ pub async fn channels_json(State(st): State<AppState>, ReqLang(lang): ReqLang) -
         "party_links": st.svc.store.party_links().await?,
     });
     Ok(([(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], Json(body)).into_response())
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Atom feed of changes to the register: channels added, changed, paused and closed.

@@ -98,6 +98,8 @@ struct DashboardPage {
     approvals: Vec<PendingApproval>,
     mine: Vec<ChannelRow>,
     problems: Vec<(ChannelRow, Vec<Finding>)>,
+    /// Channels whose capture is failing or whose token expires soon, with what is wrong.
+    health: Vec<(ChannelRow, String)>,
     roles: Vec<String>,
     can_create: bool,
 }
@@ -107,6 +109,10 @@ pub async fn dashboard(State(st): State<AppState>, staff: Staff, ReqLang(lang): 
     let visible = st.svc.visible_channels(&staff.ctx.actor, &ChannelFilter::default()).await?;
     let mut mine = Vec::new();
     let mut problems = Vec::new();
+    let mut health = Vec::new();
+    let now = st.svc.now();
+    let polls = st.svc.store.poll_states().await?;
+    let expiring = st.svc.store.credentials_expiring(now + chrono::Duration::days(14)).await?;
     for ch in visible {
         let people = st.svc.store.channel_people(&ch).await?;
         if people.is_editor(staff.person.id) {
@@ -116,14 +122,49 @@ pub async fn dashboard(State(st): State<AppState>, staff: Staff, ReqLang(lang): 
             let view = st.svc.channel_view(&staff.ctx.actor, ch.id).await?;
             let errors: Vec<Finding> = view.findings.into_iter().filter(|f| f.severity == Severity::Error).collect();
             if !errors.is_empty() {
-                problems.push((ch, errors));
+                problems.push((ch.clone(), errors));
+            }
+            // Health is for those who can act on it: the administrators, the communications unit.
+            if authz::can_reveal_credentials(&staff.ctx.actor, &people) {
+                if let Some(p) = polls.iter().find(|p| p.channel_id == ch.id && p.failures > 0) {
+                    let since = p.last_success_at.map(local_time).unwrap_or_else(|| lang.t("aldrig", "never").into());
+                    let msg = match lang {
+                        Lang::Sv => format!(
+                            "Hämtningen misslyckas ({} gånger i rad, senast lyckad: {since}): {}",
+                            p.failures,
+                            p.last_error.clone().unwrap_or_default()
+                        ),
+                        Lang::En => format!(
+                            "Fetching fails ({} times in a row, last success: {since}): {}",
+                            p.failures,
+                            p.last_error.clone().unwrap_or_default()
+                        ),
+                    };
+                    health.push((ch.clone(), msg));
+                }
+                for c in expiring.iter().filter(|c| c.channel_id == ch.id) {
+                    let date = c.expires_at.map(local_time).unwrap_or_default();
+                    let msg = match lang {
+                        Lang::Sv => {
+                            format!("”{}” går ut {date}. Förnya den i tid så att kanalen inte tystnar.", c.label)
+                        }
+                        Lang::En => {
+                            format!("“{}” expires {date}. Renew it in time so the channel does not go silent.", c.label)
+                        }
+                    };
+                    health.push((ch.clone(), msg));
+                }
             }
         }
     }
     let roles = staff.ctx.actor.grants.iter().map(|g| g.role.label().get(lang).to_string()).collect();
     let can_create = !staff.ctx.actor.read_only();
     let p = staff.page(lang, lang.t("Översikt", "Overview"), "app", "/app", &st);
-    Ok(render(StatusCode::OK, &DashboardPage { p, approvals, mine, problems, roles, can_create }))
+    Ok(render(StatusCode::OK, &DashboardPage { p, approvals, mine, problems, health, roles, can_create }))
+}
+
+fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    kanalvakt_domain::sweden::to_local(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
 // ---------- register list ----------
@@ -306,6 +347,8 @@ pub async fn new_channel_form(State(st): State<AppState>, staff: Staff, ReqLang(
             contact_email: String::new(),
             contact_phone: String::new(),
             external_account_id: String::new(),
+            feed_url: String::new(),
+            poll_minutes: 15,
         },
         plan: ActivityPlan::default(),
     };
@@ -374,6 +417,8 @@ pub async fn edit_channel_form(
             contact_email: ch.contact_email.clone(),
             contact_phone: ch.contact_phone.clone(),
             external_account_id: ch.external_account_id.clone(),
+            feed_url: ch.feed_url.clone(),
+            poll_minutes: ch.poll_minutes,
         },
         plan,
     };
@@ -418,6 +463,7 @@ struct ChannelPage {
     can_edit: bool,
     can_lifecycle: bool,
     can_credentials: bool,
+    can_curate_feed: bool,
     error: Option<PageError>,
 }
 
@@ -521,6 +567,7 @@ async fn channel_page(
             && !matches!(v.channel.state, LifecycleState::Closing | LifecycleState::Closed),
         can_lifecycle: authz::can_change_lifecycle(actor, &people),
         can_credentials: authz::can_reveal_credentials(actor, &people),
+        can_curate_feed: authz::can_curate_public_feed(actor),
         v,
         error,
     };
@@ -599,6 +646,20 @@ pub async fn lifecycle(
     };
     match st.svc.change_lifecycle(&staff.ctx, id, action, form.get("reason")).await {
         Ok(_) => Ok(see_other(format!("/app/kanaler/{id}?ok=status"))),
+        Err(e) => refused(&st, &staff, lang, id, e).await,
+    }
+}
+
+/// Include or leave out the channel from the public aggregated feed (PUB-2).
+pub async fn public_feed(
+    State(st): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    match st.svc.set_in_public_feed(&staff.ctx, id, form.checked("included")).await {
+        Ok(()) => Ok(see_other(format!("/app/kanaler/{id}?ok=updated"))),
         Err(e) => refused(&st, &staff, lang, id, e).await,
     }
 }

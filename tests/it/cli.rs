@@ -90,3 +90,30 @@ scenario!(user_commands, |app| {
     assert!(app.try_login("tove", "ett-långt-lösenord").await.is_err());
     assert!(app.try_login("tove", "ett-nytt-långt-lösenord").await.is_ok());
 });
+
+// REQ MOD-7: `kanalvakt import FILE --channel ID` keeps the good rows and names the bad ones.
+scenario!(import_command, |app| {
+    let ch = app.channel_id("Sjöviks bibliotek", "facebook").await;
+    let before = app.svc.store.items_of(ch, 100).await.unwrap().len();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dm.csv");
+    std::fs::write(
+        &file,
+        "kind,author_name,text,time\n\
+         direct_message,Anna Svensson,Hej! Har ni öppet i jul?,2026-12-20 10:00\n\
+         direct_message,Bo,Finns boken inne?,i går\n\
+         comment,Cecilia,Tack för sagostunden!,2026-12-21 11:00\n",
+    )
+    .unwrap();
+    let path = file.display().to_string();
+    let (code, out, err) = kanalvakt(&app.database_url, &["import", &path, "--channel", &ch.to_string()], "");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("2 new"), "{out}");
+    assert!(err.contains("dm.csv:3:") && err.contains("är ingen tid"), "{err}");
+    assert_eq!(app.svc.store.items_of(ch, 100).await.unwrap().len(), before + 2);
+    let (_, out, _) = kanalvakt(&app.database_url, &["import", &path, "--channel", &ch.to_string()], "");
+    assert!(out.contains("0 new") && out.contains("2 already there"), "{out}");
+    let (code, _, err) = kanalvakt(&app.database_url, &["import", &path, "--channel", "99999"], "");
+    assert_ne!(code, 0);
+    assert!(err.contains("no channel with id 99999"), "{err}");
+});

@@ -112,6 +112,10 @@ pub async fn spawn_with(backend: Backend, oidc: Option<kanalvakt::oidc::OidcConf
         session_hours: 8,
         municipality,
         oidc: oidc.clone(),
+        meta: Some(kanalvakt::connectors::meta::MetaConfig {
+            app_secret: "test-app-secret".into(),
+            verify_token: "test-verify-token".into(),
+        }),
     };
     let state = kanalvakt::app::state(config, svc.clone()).expect("state");
     let server = tokio::spawn(async move {

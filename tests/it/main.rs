@@ -9,10 +9,14 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod feeds;
+mod flode;
 mod harness;
 mod items;
+mod polling;
 mod public;
 mod register;
 mod roles;
+mod webhooks;
 
 pub use harness::*;

@@ -101,6 +101,11 @@ pub fn can_view_audit(a: &Actor) -> bool {
     [Role::SystemAdmin, Role::Kommunikator, Role::Kommunchef, Role::Arkivarie, Role::Auditor].iter().any(|r| a.has(*r))
 }
 
+/// Which channels the public aggregated feed includes (PUB-2: the communications unit decides).
+pub fn can_curate_public_feed(a: &Actor) -> bool {
+    a.has(Role::Kommunikator)
+}
+
 /// Units, people and role grants.
 pub fn can_manage_organisation(a: &Actor) -> bool {
     a.has(Role::SystemAdmin)

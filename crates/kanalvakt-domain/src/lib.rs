@@ -13,6 +13,7 @@ pub mod item;
 pub mod org;
 pub mod plan;
 pub mod presentation;
+pub mod sweden;
 pub mod validation;
 pub mod verify;
 
