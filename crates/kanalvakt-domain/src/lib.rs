@@ -7,6 +7,7 @@
 pub mod approval;
 pub mod audit;
 pub mod authz;
+pub mod capability;
 pub mod channel;
 pub mod i18n;
 pub mod item;
