@@ -4,6 +4,7 @@
 //! allows is declared in `domain::capability`.
 
 pub mod feed;
+pub mod graph;
 pub mod import;
 pub mod meta;
 pub mod poller;
@@ -17,11 +18,20 @@ use kanalvakt_domain::{capability::Capabilities, channel::Platform, item::Ingest
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlatformAction {
     /// Answer a comment, post or message; `to` is the platform id of what is answered.
-    Reply { to: String, text: String },
+    Reply {
+        to: String,
+        text: String,
+    },
     /// Unpublish (avpublicera) someone's comment but keep it on the platform.
-    Hide { id: String },
-    Unhide { id: String },
-    Delete { id: String },
+    Hide {
+        id: String,
+    },
+    Unhide {
+        id: String,
+    },
+    Delete {
+        id: String,
+    },
 }
 
 /// What the platform did.

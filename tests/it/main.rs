@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod feeds;
 mod flode;
+mod graph;
 mod harness;
 mod items;
 mod polling;
