@@ -6,6 +6,7 @@
 pub mod feed;
 pub mod graph;
 pub mod import;
+pub mod mastodon;
 pub mod meta;
 pub mod poller;
 

@@ -9,10 +9,15 @@ use chrono::{DateTime, Duration, Utc};
 use kanalvakt_domain::ChannelId;
 use reqwest::{StatusCode, header};
 
+use kanalvakt_domain::channel::Platform;
+
 use crate::{
-    connectors::feed,
+    connectors::{
+        Connector, ConnectorError, feed,
+        mastodon::{self, MastodonConnector},
+    },
     service::{IngestReport, Services},
-    storage::PollOutcome,
+    storage::{PollOutcome, PollState},
 };
 
 /// A feed larger than this is refused rather than read into memory.
@@ -40,6 +45,30 @@ pub struct Poller {
 pub fn backoff(interval: Duration, failures: i64) -> Duration {
     let factor = 1i32 << failures.clamp(0, 10);
     (interval * factor).min(MAX_BACKOFF)
+}
+
+/// A successful poll, before it is stored.
+enum Polled {
+    NotModified,
+    Events {
+        events: Vec<kanalvakt_domain::item::IngestEvent>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        cursor: Option<String>,
+        source: &'static str,
+    },
+}
+
+/// A failed poll: what went wrong, and when the platform asked us to come back, if it did.
+struct Attempt {
+    error: String,
+    retry_after: Option<Duration>,
+}
+
+impl Attempt {
+    fn failed(error: impl Into<String>) -> Self {
+        Attempt { error: error.into(), retry_after: None }
+    }
 }
 
 enum Fetched {
@@ -86,56 +115,44 @@ impl Poller {
         Ok(Fetched::Body { bytes, etag, last_modified })
     }
 
-    /// Poll one channel now (it must have been claimed).
+    /// Poll one channel now (it must have been claimed): its feed if it has one, else its
+    /// platform's connector.
     async fn poll(&self, channel: ChannelId, now: DateTime<Utc>) -> anyhow::Result<PollResult> {
-        let (url, minutes) = self.svc.store.feed_source(channel).await?;
+        let ch = self.svc.store.channel(channel).await?;
         let state = self.svc.store.poll_state(channel).await?;
-        let interval = Duration::minutes(minutes.max(1));
+        let interval = Duration::minutes(ch.poll_minutes.max(1));
         let failures = state.as_ref().map(|s| s.failures).unwrap_or(0);
-        let (etag, lm) = state.as_ref().map(|s| (s.etag.clone(), s.last_modified.clone())).unwrap_or_default();
-        let fetched = self.fetch(&url, etag.as_deref(), lm.as_deref()).await;
-        let parsed = match fetched {
-            Ok(Fetched::NotModified) => Ok(None),
-            Ok(Fetched::Body { bytes, etag, last_modified }) => {
-                // Parsing a large feed is CPU work: keep it off the async workers.
-                let source = url.clone();
-                tokio::task::spawn_blocking(move || feed::parse_feed(&bytes, Some(&source)))
-                    .await
-                    .map_err(|e| format!("{url}: the parser stopped: {e}"))
-                    .and_then(|r| r.map_err(|e| e.to_string()))
-                    .map(|p| Some((p, etag, last_modified)))
-            }
-            Err(e) => Err(e),
+        let attempt = if !ch.feed_url.is_empty() {
+            self.poll_feed(channel, &ch.feed_url, state.as_ref()).await
+        } else if ch.platform == Platform::Mastodon {
+            self.poll_mastodon(&ch, state.as_ref()).await
+        } else {
+            Err(Attempt::failed(format!("{} is not polled", ch.platform.name())))
         };
-        let result = match parsed {
-            Ok(None) => {
-                let next = now + interval;
-                self.svc
-                    .store
-                    .finish_poll(
-                        channel,
-                        PollOutcome::Success { etag: None, last_modified: None, next_run_at: next },
-                        now,
-                    )
-                    .await?;
+        let result = match attempt {
+            Ok(Polled::NotModified) => {
+                let outcome = PollOutcome::Success { etag: None, last_modified: None, next_run_at: now + interval };
+                self.svc.store.finish_poll(channel, outcome, now).await?;
                 PollResult::NotModified
             }
-            Ok(Some((parsed, etag, last_modified))) => {
-                let events: Vec<_> = feed::to_events(&parsed).into_iter().map(|e| (channel, e)).collect();
+            Ok(Polled::Events { events, etag, last_modified, cursor, source }) => {
+                let events: Vec<_> = events.into_iter().map(|e| (channel, e)).collect();
                 // Stored first; only then is the poll marked done (nothing is lost on a crash).
-                let report = self.svc.ingest("feed", None, &events).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-                let next = now + interval;
+                let report = self.svc.ingest(source, None, &events).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                if cursor.is_some() {
+                    self.svc.store.set_poll_cursor(channel, cursor.as_deref()).await?;
+                }
                 let outcome = PollOutcome::Success {
                     etag: etag.as_deref(),
                     last_modified: last_modified.as_deref(),
-                    next_run_at: next,
+                    next_run_at: now + interval,
                 };
                 self.svc.store.finish_poll(channel, outcome, now).await?;
                 PollResult::Stored(report)
             }
-            Err(error) => {
-                let next = now + backoff(interval, failures + 1);
-                tracing::warn!(channel, %error, retry_at = %next, "feed poll failed");
+            Err(Attempt { error, retry_after }) => {
+                let next = now + retry_after.unwrap_or_else(|| backoff(interval, failures + 1));
+                tracing::warn!(channel, %error, retry_at = %next, "poll failed");
                 self.svc
                     .store
                     .finish_poll(channel, PollOutcome::Failure { error: &error, next_run_at: next }, now)
@@ -144,6 +161,64 @@ impl Poller {
             }
         };
         Ok(result)
+    }
+
+    async fn poll_feed(&self, channel: ChannelId, url: &str, state: Option<&PollState>) -> Result<Polled, Attempt> {
+        let (etag, lm) = state.map(|s| (s.etag.clone(), s.last_modified.clone())).unwrap_or_default();
+        match self.fetch(url, etag.as_deref(), lm.as_deref()).await.map_err(Attempt::failed)? {
+            Fetched::NotModified => Ok(Polled::NotModified),
+            Fetched::Body { bytes, etag, last_modified } => {
+                // Parsing a large feed is CPU work: keep it off the async workers.
+                let source = url.to_string();
+                let parsed = tokio::task::spawn_blocking(move || feed::parse_feed(&bytes, Some(&source)))
+                    .await
+                    .map_err(|e| Attempt::failed(format!("{url}: the parser stopped: {e}")))?
+                    .map_err(|e| Attempt::failed(e.to_string()))?;
+                tracing::debug!(channel, entries = parsed.entries.len(), "feed fetched");
+                Ok(Polled::Events {
+                    events: feed::to_events(&parsed),
+                    etag,
+                    last_modified,
+                    cursor: None,
+                    source: "feed",
+                })
+            }
+        }
+    }
+
+    async fn poll_mastodon(
+        &self,
+        ch: &crate::storage::ChannelRow,
+        state: Option<&PollState>,
+    ) -> Result<Polled, Attempt> {
+        let (instance, _) = mastodon::instance_of(&ch.url).ok_or_else(|| {
+            Attempt::failed(format!(
+                "kanalens adress {} är inte en Mastodon-adress (https://server/@konto) / not a Mastodon address",
+                ch.url
+            ))
+        })?;
+        let token = self.svc.connector_secret(ch.id, "token").await.map_err(|e| Attempt::failed(e.to_string()))?.ok_or_else(|| {
+            Attempt::failed(
+                "ingen åtkomsttoken sparad: spara en uppgift med ”token” i benämningen under Inloggningsuppgifter / no access token stored for the channel".to_string(),
+            )
+        })?;
+        let connector = MastodonConnector::new(&instance, &token).map_err(|e| Attempt::failed(e.to_string()))?;
+        let fetched = connector.fetch(state.and_then(|s| s.cursor.as_deref())).await.map_err(|e| {
+            let retry_after = match &e {
+                ConnectorError::RateLimited { retry_after_seconds: Some(s) } => {
+                    Some(Duration::seconds(i64::try_from(*s).unwrap_or(3600)))
+                }
+                _ => None,
+            };
+            Attempt { error: e.to_string(), retry_after }
+        })?;
+        Ok(Polled::Events {
+            events: fetched.events,
+            etag: None,
+            last_modified: None,
+            cursor: fetched.cursor,
+            source: "mastodon",
+        })
     }
 
     /// Claim and poll every channel that is due now; returns what each poll did.

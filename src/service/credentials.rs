@@ -110,3 +110,18 @@ impl Services {
         Ok(RevealedCredential { credential: cred, secret })
     }
 }
+
+impl Services {
+    /// A credential for a connector acting on the platform (not a person): the newest credential
+    /// of the channel whose label contains `label_contains` (case-insensitive). Not audited as a
+    /// reveal, since no person sees it; connector calls are logged by the scheduler instead.
+    pub async fn connector_secret(&self, channel: ChannelId, label_contains: &str) -> Result<Option<String>> {
+        let needle = label_contains.to_lowercase();
+        let mut creds = self.store.credentials_of(channel).await?;
+        creds.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
+        match creds.into_iter().find(|c| c.label.to_lowercase().contains(&needle)) {
+            Some(c) => Ok(Some(self.key.open(&c.secret, &credential_aad(c.channel_id, c.id))?)),
+            None => Ok(None),
+        }
+    }
+}

@@ -18,6 +18,8 @@ pub struct PollState {
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
     pub failures: i64,
+    /// The connector's own bookmark (JSON), for connectors that page by id.
+    pub cursor: Option<String>,
 }
 
 fn state_from(r: &AnyRow) -> Result<PollState> {
@@ -33,6 +35,7 @@ fn state_from(r: &AnyRow) -> Result<PollState> {
         last_error: r.try_get("last_error")?,
         last_error_at: opt("last_error_at")?,
         failures: r.try_get("failures")?,
+        cursor: r.try_get("cursor")?,
     })
 }
 
@@ -43,11 +46,12 @@ pub enum PollOutcome<'a> {
 }
 
 impl Store {
-    /// Make sure every active channel with a feed has a schedule row (new ones are due now).
+    /// Make sure every active polled channel (a feed address, or Mastodon) has a schedule row;
+    /// new ones are due now.
     pub async fn sync_poll_schedule(&self, now: DateTime<Utc>) -> Result<()> {
         sqlx::query(
             "INSERT INTO poll_state (channel_id, next_run_at, failures) \
-             SELECT c.id, $1, 0 FROM channels c WHERE c.feed_url <> '' AND c.state IN ('active', 'paused') \
+             SELECT c.id, $1, 0 FROM channels c WHERE (c.feed_url <> '' OR c.platform = 'mastodon') AND c.state IN ('active', 'paused') \
              AND NOT EXISTS (SELECT 1 FROM poll_state p WHERE p.channel_id = c.id)",
         )
         .bind(ts(now))
@@ -64,7 +68,7 @@ impl Store {
             "UPDATE poll_state SET leased_until = $1, leased_by = $2 \
              WHERE channel_id = (SELECT p.channel_id FROM poll_state p JOIN channels c ON c.id = p.channel_id \
                                  WHERE p.next_run_at <= $3 AND (p.leased_until IS NULL OR p.leased_until < $3) \
-                                 AND c.feed_url <> '' AND c.state IN ('active', 'paused') \
+                                 AND (c.feed_url <> '' OR c.platform = 'mastodon') AND c.state IN ('active', 'paused') \
                                  ORDER BY p.next_run_at LIMIT 1) \
              AND (leased_until IS NULL OR leased_until < $3) RETURNING channel_id",
         )
@@ -109,6 +113,15 @@ impl Store {
         Ok(())
     }
 
+    pub async fn set_poll_cursor(&self, channel: ChannelId, cursor: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE poll_state SET cursor = $1 WHERE channel_id = $2")
+            .bind(cursor)
+            .bind(channel)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn poll_state(&self, channel: ChannelId) -> Result<Option<PollState>> {
         let r = sqlx::query("SELECT * FROM poll_state WHERE channel_id = $1")
             .bind(channel)
@@ -120,15 +133,6 @@ impl Store {
     pub async fn poll_states(&self) -> Result<Vec<PollState>> {
         let rows = sqlx::query("SELECT * FROM poll_state ORDER BY channel_id").fetch_all(&self.pool).await?;
         rows.iter().map(state_from).collect()
-    }
-
-    /// The feed address and interval of a channel.
-    pub async fn feed_source(&self, channel: ChannelId) -> Result<(String, i64)> {
-        let r = sqlx::query("SELECT feed_url, poll_minutes FROM channels WHERE id = $1")
-            .bind(channel)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok((r.try_get("feed_url")?, r.try_get("poll_minutes")?))
     }
 
     pub async fn set_feed_source(

@@ -14,6 +14,7 @@ mod flode;
 mod graph;
 mod harness;
 mod items;
+mod mastodon;
 mod polling;
 mod public;
 mod register;
