@@ -85,6 +85,21 @@ pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Re
     let worker = format!("{}-{}", hostname(), std::process::id());
     let poller = crate::connectors::poller::Poller::new(svc.clone(), &worker)?;
     tokio::spawn(poller.run(std::time::Duration::from_secs(30)));
+    // Media linked from captured items is fetched afterwards, never while capturing.
+    let fetcher = crate::media::MediaFetcher::new(svc.clone(), config.data_dir.join("media"))?;
+    tokio::spawn(fetcher.run(std::time::Duration::from_secs(30)));
+    if let Some(mail) = &config.mail {
+        let mailer = crate::notify::Mailer::new(&mail.smtp_url, &mail.from)?;
+        let (svc, public_url) = (svc.clone(), config.public_url.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = crate::notify::notify_health(&svc, &mailer, &public_url).await {
+                    tracing::warn!(error = %e, "health notices could not be sent; trying again later");
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+            }
+        });
+    }
     web::serve(state(config, svc)?, listener).await.context("the web server stopped")?;
     Ok(())
 }

@@ -20,6 +20,17 @@ pub struct FileConfig {
     pub municipality: Option<MunicipalityConfig>,
     pub oidc: Option<crate::oidc::OidcConfig>,
     pub meta: Option<crate::connectors::meta::MetaConfig>,
+    pub mail: Option<MailConfig>,
+}
+
+/// Outgoing e-mail (notices to the people responsible for a channel).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtps://user:pass@host:465`, `smtp://user:pass@host:587?tls=required` or `smtp://host:25`.
+    pub smtp_url: String,
+    /// The sender, e.g. `Kanalvakt <kanalvakt@sjovik.se>`.
+    pub from: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,6 +73,8 @@ pub struct Config {
     /// Facebook Pages and Instagram webhooks, if configured (`[meta]` in the file or
     /// `KANALVAKT_META_APP_SECRET` + `KANALVAKT_META_VERIFY_TOKEN`).
     pub meta: Option<crate::connectors::meta::MetaConfig>,
+    /// Outgoing e-mail, if configured (`[mail]` or `KANALVAKT_SMTP_URL` + `KANALVAKT_MAIL_FROM`).
+    pub mail: Option<MailConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -170,7 +183,17 @@ impl Config {
                 "[meta] needs a non-empty app_secret and verify_token (or leave the table out)".into(),
             ));
         }
+        let mail = match (env("KANALVAKT_SMTP_URL"), env("KANALVAKT_MAIL_FROM")) {
+            (Some(smtp_url), Some(from)) => Some(MailConfig { smtp_url, from }),
+            (None, None) => file.mail,
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "e-mail needs both KANALVAKT_SMTP_URL and KANALVAKT_MAIL_FROM".into(),
+                ));
+            }
+        };
         Ok(Config {
+            mail,
             oidc,
             meta,
             listen,

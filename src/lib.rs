@@ -2,10 +2,13 @@
 //! social-media channels. See ARCHITECTURE.md for the map.
 
 pub mod app;
+pub mod bench;
 pub mod config;
 pub mod connectors;
 pub mod crypto;
 pub mod demo;
+pub mod media;
+pub mod notify;
 pub mod oidc;
 pub mod service;
 pub mod storage;

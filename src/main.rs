@@ -69,6 +69,18 @@ enum Command {
         #[command(subcommand)]
         command: FeedCommand,
     },
+    /// Benchmarks (not tests), each beside a baseline measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Signed webhook batches end to end beside a raw batched insert of the same rows; feed parsing
+    /// beside Python feedparser and fastfeedparser. Makes its own throwaway databases.
+    Ingest(kanalvakt::bench::IngestArgs),
 }
 
 #[derive(Subcommand)]
@@ -175,6 +187,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Feed { command: FeedCommand::Parse { files } } = &cli.command {
         return Ok(kanalvakt::connectors::feed::cli_parse(files));
     }
+    if let Command::Bench { command: BenchCommand::Ingest(args) } = cli.command {
+        return kanalvakt::bench::cli_ingest(args).await;
+    }
     let listen = match &cli.command {
         Command::Serve { listen, .. } => listen.clone(),
         _ => None,
@@ -267,7 +282,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Key { .. } | Command::Feed { .. } => unreachable!("handled above"),
+        Command::Key { .. } | Command::Feed { .. } | Command::Bench { .. } => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -84,6 +84,9 @@ impl Services {
                         },
                     };
                     let added = self.store.insert_version(tx.conn(), item_id, item, &hash, now).await?;
+                    if added {
+                        self.store.queue_media(tx.conn(), item_id, &item.media, now).await?;
+                    }
                     match (is_new, added) {
                         (true, _) => report.new_items += 1,
                         (false, true) => {

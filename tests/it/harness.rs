@@ -112,6 +112,7 @@ pub async fn spawn_with(backend: Backend, oidc: Option<kanalvakt::oidc::OidcConf
         session_hours: 8,
         municipality,
         oidc: oidc.clone(),
+        mail: None,
         meta: Some(kanalvakt::connectors::meta::MetaConfig {
             app_secret: "test-app-secret".into(),
             verify_token: "test-verify-token".into(),

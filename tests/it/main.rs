@@ -7,6 +7,7 @@
 mod api;
 mod audit;
 mod auth;
+mod bench;
 mod browser;
 mod cli;
 mod feeds;
@@ -15,6 +16,8 @@ mod graph;
 mod harness;
 mod items;
 mod mastodon;
+mod media;
+mod notify;
 mod polling;
 mod public;
 mod register;

@@ -114,7 +114,8 @@ pub struct CapturedItem {
     /// When the platform says it was created or last edited.
     pub platform_time: Option<DateTime<Utc>>,
     pub state: PlatformState,
-    /// Links to attached photos and videos (fetched into the media store by the connector).
+    /// Links to attached photos and videos; a background job fetches them into the
+    /// content-addressed media store after capture.
     pub media: Vec<String>,
 }
 

@@ -1,0 +1,53 @@
+//! `kanalvakt bench ingest` runs end to end with tiny parameters: a smoke test of the benchmark,
+//! not a measurement (the numbers of a debug build under a parallel test run mean nothing).
+
+use std::path::PathBuf;
+
+use kanalvakt::bench::{self, FeedPart, IngestOptions};
+
+async fn tiny(database_url: Option<String>) {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
+    let opts = IngestOptions {
+        database_url,
+        batches: 2,
+        batch_size: 5,
+        clients: 2,
+        corpus: Some(corpus.clone()),
+        feed_rounds: 1,
+        max_feed_files: Some(3),
+        python: false,
+    };
+    let r = bench::ingest(&opts).await.unwrap();
+    let w = &r.webhook;
+    let concurrent = w.concurrent.as_ref().expect("two clients run concurrently");
+    for run in [&w.raw_insert, &w.ingest, &w.webhook, concurrent] {
+        assert_eq!((run.items, run.batches), (10, 2));
+        assert!(run.items_per_second() > 0.0, "{run:?}");
+        assert!(run.latency.p50 > 0.0 && run.latency.p99 >= run.latency.p50 && run.latency.max >= run.latency.p99);
+    }
+    assert!(w.mean_batch_bytes > 5 * 200, "five comments make a body of some size");
+    match &r.feed {
+        FeedPart::Measured(f) => {
+            assert!(f.corpora.iter().all(|c| c.files <= 3 && c.bytes > 0), "{:?}", f.corpora);
+            assert!(f.mb_per_second(&f.parsers[0], None).is_some_and(|v| v > 0.0));
+            assert!(f.parsers[1..].iter().all(|p| p.result.is_err()), "Python is not run here");
+        }
+        FeedPart::Skipped(why) => {
+            assert!(!corpus.is_dir(), "the corpus is there but the feed part was skipped: {why}");
+            crate::loud_skip("bench feed parsing", why);
+        }
+    }
+    let md = bench::render_markdown(&r);
+    assert!(md.contains("| raw INSERTs (baseline) | 10 |"), "{md}");
+    assert!(bench::render_text(&r).contains("webhook over HTTP, 2 clients"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_ingest_runs_with_tiny_parameters() {
+    tiny(None).await;
+    // On PostgreSQL too, in throwaway databases of its own, when the suite has a server.
+    match std::env::var("KANALVAKT_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => tiny(Some(url)).await,
+        None => crate::loud_skip("PostgreSQL", "Set KANALVAKT_TEST_POSTGRES_URL to run them on PostgreSQL too"),
+    }
+}
