@@ -83,6 +83,9 @@ pub struct IngestOptions {
     pub max_feed_files: Option<usize>,
     /// Run the Python peers (when importable).
     pub python: bool,
+    /// `ANALYZE` the three databases after every this many batches, outside the timings (what
+    /// autovacuum does on a live server); `None`: never, the statistics of a fresh database.
+    pub analyze_every: Option<usize>,
 }
 
 impl Default for IngestOptions {
@@ -96,6 +99,7 @@ impl Default for IngestOptions {
             feed_rounds: 5,
             max_feed_files: None,
             python: true,
+            analyze_every: None,
         }
     }
 }
@@ -114,6 +118,7 @@ pub struct Report {
     pub batches: usize,
     pub batch_size: usize,
     pub clients: usize,
+    pub analyze_every: Option<usize>,
     pub webhook: WebhookResult,
     pub feed: FeedPart,
 }
@@ -173,13 +178,29 @@ pub struct Latency {
     pub p50: f64,
     pub p99: f64,
     pub max: f64,
+    /// The mean of the first and of the last tenth of the batches, in the order they were sent:
+    /// whether a batch gets slower as the tables grow.
+    pub first: f64,
+    pub last: f64,
 }
 
 impl Latency {
+    /// From the latencies in the order the batches were sent.
     pub fn of(samples: &[Duration]) -> Latency {
-        let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        let in_order: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        let tenth = (in_order.len() / 10).max(1);
+        let mean = |xs: &[f64]| if xs.is_empty() { 0.0 } else { xs.iter().sum::<f64>() / xs.len() as f64 };
+        let first = mean(&in_order[..tenth.min(in_order.len())]);
+        let last = mean(&in_order[in_order.len().saturating_sub(tenth)..]);
+        let mut ms = in_order;
         ms.sort_by(f64::total_cmp);
-        Latency { p50: percentile(&ms, 50.0), p99: percentile(&ms, 99.0), max: ms.last().copied().unwrap_or(0.0) }
+        Latency {
+            p50: percentile(&ms, 50.0),
+            p99: percentile(&ms, 99.0),
+            max: ms.last().copied().unwrap_or(0.0),
+            first,
+            last,
+        }
     }
 }
 
@@ -277,6 +298,10 @@ pub struct IngestArgs {
     /// KANALVAKT_BENCH_PYTHON).
     #[arg(long)]
     pub no_python: bool,
+    /// ANALYZE the databases after every N batches, outside the timings, as autovacuum would on
+    /// a live server (default: never, the statistics of a fresh database).
+    #[arg(long, value_name = "N")]
+    pub analyze_every: Option<usize>,
     /// Print a Markdown section for BENCHMARKS.md instead of plain tables.
     #[arg(long)]
     pub markdown: bool,
@@ -293,6 +318,7 @@ pub async fn cli_ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
         feed_rounds: args.feed_rounds,
         max_feed_files: None,
         python: !args.no_python,
+        analyze_every: args.analyze_every.filter(|n| *n > 0),
     };
     let report = tokio::select! {
         r = ingest(&opts) => r?,
@@ -336,6 +362,7 @@ pub async fn ingest(opts: &IngestOptions) -> anyhow::Result<Report> {
         batches: opts.batches,
         batch_size: opts.batch_size,
         clients: opts.clients.max(1),
+        analyze_every: opts.analyze_every,
         webhook,
         feed,
     })
@@ -592,8 +619,8 @@ async fn webhook_part(opts: &IngestOptions, scratch: &Scratch) -> anyhow::Result
         session_hours: 8,
         municipality: municipality(),
         oidc: None,
-        mail: None,
         meta: Some(meta::MetaConfig { app_secret: APP_SECRET.into(), verify_token: VERIFY_TOKEN.into() }),
+        mail: None,
     };
     let state = app::state(config, app_svc.clone())?;
     let server = tokio::spawn(async move {
@@ -652,7 +679,7 @@ async fn measure(
     for n in 0..sets.len() {
         for k in 0..3 {
             let path = (n + k) % 3;
-            // Each runs on the runtime's worker threads, where the server's handlers run too.
+            // The direct paths run on the runtime's worker threads, where the server's handlers run.
             let t = match path {
                 0 => post(&http, &url, &sets[n][0]).await?,
                 1 => {
@@ -681,6 +708,9 @@ async fn measure(
             };
             lat[path].push(t);
         }
+        if opts.analyze_every.is_some_and(|every| every > 0 && (n + 1) % every == 0) {
+            analyze(&[app_svc.store.pool(), ingest_svc.store.pool(), raw]).await?;
+        }
     }
     let items = opts.batches * opts.batch_size;
     let webhook = Run::from_latencies(items, &lat[0], None);
@@ -691,6 +721,9 @@ async fn measure(
         let bodies: Vec<Batch> = (0..opts.batches)
             .map(|_| batch(comments.delivery(opts.batch_size), channels[0], opts.batch_size))
             .collect::<anyhow::Result<_>>()?;
+        if opts.analyze_every.is_some() {
+            analyze(&[app_svc.store.pool()]).await?;
+        }
         eprintln!("bench: the same again over HTTP with {} clients at once…", opts.clients);
         Some(concurrent_run(&http, &url, Arc::new(bodies), opts.clients, items).await?)
     } else {
@@ -709,6 +742,15 @@ async fn measure(
         );
     }
     Ok(WebhookResult { raw_insert: raw_insert_run, ingest, webhook, concurrent, mean_batch_bytes })
+}
+
+/// Fresh statistics for the query planner, as autovacuum (PostgreSQL) or `PRAGMA optimize`
+/// (SQLite) would gather on a live server.
+async fn analyze(pools: &[&AnyPool]) -> anyhow::Result<()> {
+    for pool in pools {
+        sqlx::query("ANALYZE").execute(*pool).await?;
+    }
+    Ok(())
 }
 
 async fn count_items(pool: &AnyPool) -> anyhow::Result<i64> {
@@ -801,7 +843,7 @@ async fn concurrent_run(
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 let Some(b) = batches.get(n) else { break };
-                lat.push(post(&http, &url, b).await?);
+                lat.push((n, post(&http, &url, b).await?));
             }
             anyhow::Ok(lat)
         }));
@@ -811,6 +853,8 @@ async fn concurrent_run(
         lat.extend(t.await.context("a client task failed")??);
     }
     let wall = start.elapsed();
+    lat.sort_by_key(|(n, _)| *n);
+    let lat: Vec<Duration> = lat.into_iter().map(|(_, t)| t).collect();
     Ok(Run::from_latencies(items, &lat, Some(wall)))
 }
 
@@ -1241,6 +1285,7 @@ fn webhook_rows(w: &WebhookResult, clients: usize) -> Vec<Vec<String>> {
             format!("{:.1}", r.latency.p50),
             format!("{:.1}", r.latency.p99),
             format!("{:.1}", r.latency.max),
+            format!("{:.0}→{:.0}", r.latency.first, r.latency.last),
             format!("{:.2}", ratio),
         ]
     };
@@ -1255,7 +1300,8 @@ fn webhook_rows(w: &WebhookResult, clients: usize) -> Vec<Vec<String>> {
     rows
 }
 
-const WEBHOOK_HEADERS: [&str; 7] = ["path", "items", "items/s", "p50 ms", "p99 ms", "max ms", "÷ baseline"];
+const WEBHOOK_HEADERS: [&str; 8] =
+    ["path", "items", "items/s", "p50 ms", "p99 ms", "max ms", "first→last ms", "÷ baseline"];
 
 fn feed_rows(f: &FeedResult) -> (Vec<String>, Vec<Vec<String>>) {
     let mut headers = vec!["corpus".to_string(), "files".into(), "MB".into()];
@@ -1304,7 +1350,16 @@ fn feed_notes(f: &FeedResult) -> Vec<String> {
                 "fastfeedparser" => "raised an error",
                 _ => "refused",
             };
-            Some(format!("{} {what} on {n}", p.name))
+            let per_corpus: Vec<String> = f
+                .corpora
+                .iter()
+                .zip(t)
+                .filter(|(_, t)| t.failed > 0)
+                .map(|(c, t)| format!("{} {}", c.name, t.failed))
+                .collect();
+            let detail =
+                if n > 0 && f.corpora.len() > 1 { format!(" ({})", per_corpus.join(", ")) } else { String::new() };
+            Some(format!("{} {what} on {n}{detail}", p.name))
         })
         .collect();
     if !failed.is_empty() {
@@ -1325,7 +1380,13 @@ fn feed_notes(f: &FeedResult) -> Vec<String> {
 
 fn parameters(r: &Report) -> Vec<String> {
     let mut lines = vec![
-        format!("Machine: {} cores (nproc), Linux {}, {}", r.machine.cores, r.machine.kernel, r.machine.cpu),
+        format!(
+            "Machine: {} cores (nproc), Linux {}, {}{}",
+            r.machine.cores,
+            r.machine.kernel,
+            r.machine.cpu,
+            r.machine.load.as_deref().map(|l| format!("; load average {l} at the start")).unwrap_or_default()
+        ),
         format!(
             "Build: {}",
             if r.release_build { "release" } else { "DEBUG (unoptimised: these numbers say nothing; use --release)" }
@@ -1340,6 +1401,18 @@ fn parameters(r: &Report) -> Vec<String> {
             r.webhook.mean_batch_bytes as f64 / 1024.0
         ),
     ];
+    match (r.analyze_every, r.backend.as_str()) {
+        (Some(n), _) => lines.push(format!(
+            "Statistics: ANALYZE on the three databases after every {n} batches (and before the concurrent run), \
+             outside the timings, as autovacuum would on a live server"
+        )),
+        (None, "PostgreSQL") => lines.push(
+            "Statistics: no ANALYZE during the run, so the planner sees the statistics of a fresh database \
+             (as before autovacuum first gets to it)"
+                .into(),
+        ),
+        (None, _) => {}
+    }
     if r.webhook.concurrent.is_some() {
         lines.push(format!(
             "Concurrent run: {} more batches of new comments over {} HTTP connections at once, items/s over its wall time",
@@ -1359,7 +1432,8 @@ fn parameters(r: &Report) -> Vec<String> {
 
 const LATENCY_NOTE: &str = "Latency is per batch (for HTTP: from sending the request to the whole answer). \
      p50/p99 are nearest-rank; with fewer than 100 batches p99 is the slowest batch. \
-     \"÷ baseline\" is items/s over the raw INSERTs' items/s.";
+     \"first→last\" is the mean latency of the first and of the last tenth of the batches: does a batch get \
+     slower as the tables grow? \"÷ baseline\" is items/s over the raw INSERTs' items/s.";
 
 /// The tables for a terminal.
 pub fn render_text(r: &Report) -> String {
@@ -1439,9 +1513,13 @@ mod tests {
         let fifty: Vec<f64> = (1..=50).map(f64::from).collect();
         assert_eq!(percentile(&fifty, 99.0), 50.0);
         assert_eq!(percentile(&fifty, 50.0), 25.0);
-        // Unsorted input is sorted by `Latency::of`.
+        // Unsorted input is sorted by `Latency::of`; first and last are in the order sent.
         let l = Latency::of(&ms(&[30, 10, 20, 40]));
-        assert_eq!((l.p50, l.p99, l.max), (20.0, 40.0, 40.0));
+        assert_eq!((l.p50, l.p99, l.max, l.first, l.last), (20.0, 40.0, 40.0, 30.0, 40.0));
+        let growing: Vec<u64> = (1..=20).collect();
+        let l = Latency::of(&ms(&growing));
+        assert_eq!((l.first, l.last), (1.5, 19.5));
+        assert_eq!(Latency::of(&[]).first, 0.0);
     }
 
     #[test]
@@ -1501,7 +1579,7 @@ mod tests {
             items: 10_000,
             batches: 50,
             seconds: 10_000.0 / ips,
-            latency: Latency { p50: 8.0, p99: 12.5, max: 13.0 },
+            latency: Latency { p50: 8.0, p99: 12.5, max: 13.0, first: 7.6, last: 9.5 },
         };
         Report {
             date: "2025-11-27 14:03 UTC".into(),
@@ -1517,6 +1595,7 @@ mod tests {
             batches: 50,
             batch_size: 200,
             clients: 2,
+            analyze_every: None,
             webhook: WebhookResult {
                 raw_insert: run(20_000.0),
                 ingest: run(10_000.0),
@@ -1573,14 +1652,29 @@ mod tests {
         );
         assert!(md.contains("- Build: release"));
         assert!(md.contains("50 batches × 200 comments (10 000 items, 95 KiB per batch"), "{md}");
-        assert!(md.contains("| path | items | items/s | p50 ms | p99 ms | max ms | ÷ baseline |\n|---|---:|"), "{md}");
-        assert!(md.contains("| raw INSERTs (baseline) | 10 000 | 20 000 | 8.0 | 12.5 | 13.0 | 1.00 |"), "{md}");
-        assert!(md.contains("| webhook over HTTP, 1 client | 10 000 | 5 000 | 8.0 | 12.5 | 13.0 | 0.25 |"), "{md}");
+        assert!(
+            md.contains(
+                "| path | items | items/s | p50 ms | p99 ms | max ms | first→last ms | ÷ baseline |\n|---|---:|"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("| raw INSERTs (baseline) | 10 000 | 20 000 | 8.0 | 12.5 | 13.0 | 8→10 | 1.00 |"), "{md}");
+        assert!(
+            md.contains("| webhook over HTTP, 1 client | 10 000 | 5 000 | 8.0 | 12.5 | 13.0 | 8→10 | 0.25 |"),
+            "{md}"
+        );
+        assert!(!md.contains("Statistics:"), "SQLite without ANALYZE says nothing of it: {md}");
         assert!(md.contains("| webhook over HTTP, 2 clients | 10 000 | 6 000 |"), "{md}");
         // 1 MB × 2 rounds in 0.1 s = 20 MB/s; feedparser 1 MB/s; all: 3 MB in 0.15 s vs 3 s.
         assert!(md.contains("| feed-rs-fixtures | 10 | 1.00 | 20.0 | 1.0 | not measured | 20.0 | – |"), "{md}");
         assert!(md.contains("| all | 12 | 1.50 | 20.0 | 1.0 | not measured | 20.0 | – |"), "{md}");
-        assert!(md.contains("Kanalvakt refused on 1, feedparser flagged bozo (it never refuses) on 3"), "{md}");
+        assert!(
+            md.contains(
+                "Kanalvakt refused on 1 (feed-rs-fixtures 1), feedparser flagged bozo (it never refuses) on 3 \
+                 (miniflux-testdata 3)."
+            ),
+            "{md}"
+        );
         assert!(md.contains("- feedparser 6.0.14 (Python 3.11.7)."), "{md}");
         assert!(md.contains("- fastfeedparser: not installed: `pip install feedparser fastfeedparser`."), "{md}");
         // Every table row has as many cells as its header.
@@ -1604,5 +1698,10 @@ mod tests {
         assert!(lines[2..].iter().all(|l| l.chars().count() == rule), "{text}");
         let text = render_text(&report(measured()));
         assert!(text.contains("ours ÷ feedparser"), "{text}");
+        let mut pg = report(measured());
+        pg.backend = "PostgreSQL".into();
+        assert!(render_text(&pg).contains("Statistics: no ANALYZE during the run"));
+        pg.analyze_every = Some(5);
+        assert!(render_markdown(&pg).contains("- Statistics: ANALYZE on the three databases after every 5 batches"));
     }
 }

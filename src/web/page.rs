@@ -72,9 +72,9 @@ impl PageMeta {
         self.nav == nav
     }
 
-    /// A time as "2026-11-29 10:15 UTC".
+    /// A time in Swedish time (CET/CEST), as "2026-11-29 10:15".
     pub fn dt(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        t.format("%Y-%m-%d %H:%M UTC").to_string()
+        kanalvakt_domain::sweden::to_local(*t).format("%Y-%m-%d %H:%M").to_string()
     }
 
     /// A stored time ("2026-11-29T09:07:04.821987Z") as "2026-11-29 09:07:04".
@@ -82,8 +82,9 @@ impl PageMeta {
         stored.get(..19).map(|s| s.replacen('T', " ", 1)).unwrap_or_else(|| stored.to_string())
     }
 
+    /// The Swedish date of an instant.
     pub fn date(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
-        t.format("%Y-%m-%d").to_string()
+        kanalvakt_domain::sweden::to_local(*t).format("%Y-%m-%d").to_string()
     }
 
     /// Pick the language's half of a bilingual text.

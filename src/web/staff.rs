@@ -128,17 +128,14 @@ pub async fn dashboard(State(st): State<AppState>, staff: Staff, ReqLang(lang): 
             if authz::can_reveal_credentials(&staff.ctx.actor, &people) {
                 if let Some(p) = polls.iter().find(|p| p.channel_id == ch.id && p.failures > 0) {
                     let since = p.last_success_at.map(local_time).unwrap_or_else(|| lang.t("aldrig", "never").into());
-                    let msg = match lang {
-                        Lang::Sv => format!(
-                            "Hämtningen misslyckas ({} gånger i rad, senast lyckad: {since}): {}",
-                            p.failures,
-                            p.last_error.clone().unwrap_or_default()
-                        ),
-                        Lang::En => format!(
-                            "Fetching fails ({} times in a row, last success: {since}): {}",
-                            p.failures,
-                            p.last_error.clone().unwrap_or_default()
-                        ),
+                    let error = p.last_error.clone().unwrap_or_default();
+                    let msg = match (lang, p.failures) {
+                        (Lang::Sv, 1) => format!("Senaste hämtningen misslyckades (senast lyckad: {since}): {error}"),
+                        (Lang::Sv, n) => {
+                            format!("Hämtningen misslyckas ({n} gånger i rad, senast lyckad: {since}): {error}")
+                        }
+                        (Lang::En, 1) => format!("The last fetch failed (last success: {since}): {error}"),
+                        (Lang::En, n) => format!("Fetching fails ({n} times in a row, last success: {since}): {error}"),
                     };
                     health.push((ch.clone(), msg));
                 }

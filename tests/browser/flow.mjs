@@ -526,6 +526,15 @@ await step('public: /verifiera result for facebook.com/sjovikskommun', async () 
   await axeCheck('/verifiera?url=… (result)');
 });
 
+await step('public: /flode and its widget (PUB-1)', async () => {
+  await visit('/flode');
+  await shot('public-flode');
+  await axeCheck('/flode');
+  await visit('/flode/widget');
+  await shot('public-flode-widget');
+  await axeCheck('/flode/widget');
+});
+
 await step('public: /login', async () => {
   await visit('/login');
   await shot('public-login');
@@ -558,6 +567,13 @@ await step('new channel form: open and axe-check', async () => {
   must((await page.locator('form [name=name]').count()) === 1, 'the channel form is there');
   await shot('app-new-channel-form');
   await axeCheck('/app/kanaler/ny');
+  await visit('/app');
+  await shot('app-overview');
+  await axeCheck('/app (overview)');
+  await visit('/app/kanaler/1/inlagg');
+  await shot('app-items');
+  await axeCheck('/app/kanaler/1/inlagg (posts and messages)');
+  await visit('/app/kanaler/ny');
 });
 
 await step('new channel form: fill in', async () => {

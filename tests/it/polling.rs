@@ -151,7 +151,7 @@ scenario!(failing_capture_and_expiring_tokens_are_shown, |app| {
     Poller::new(app.svc.clone(), "w").unwrap().run_due().await.unwrap();
     let nils = app.login("nils").await;
     let dash = app.page(&nils, "/app").await.text;
-    assert!(dash.contains("Hämtningen misslyckas (1 gånger i rad"), "{dash}");
+    assert!(dash.contains("Senaste hämtningen misslyckades (senast lyckad: aldrig)"), "{dash}");
     assert!(dash.contains("502"));
     let metrics = app.get("/metrics").await.text;
     assert!(metrics.contains(&format!("kanalvakt_poll_failures{{channel=\"{ch}\"}} 1")), "{metrics}");

@@ -88,6 +88,16 @@ impl PlatformState {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.code() == s)
     }
+
+    pub fn label(self) -> crate::i18n::Text {
+        use crate::i18n::Text;
+        match self {
+            PlatformState::Visible => Text::new("Synlig", "Visible"),
+            PlatformState::Hidden => Text::new("Dold på plattformen", "Hidden on the platform"),
+            PlatformState::DeletedByAuthor => Text::new("Raderad av avsändaren", "Deleted by its author"),
+            PlatformState::RemovedByUs => Text::new("Borttagen av kommunen", "Removed by the municipality"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
