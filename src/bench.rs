@@ -20,7 +20,8 @@
 //!
 //! **Feeds.** `connectors::feed::parse_feed` over the feed files of three corpora, in MB/s, beside
 //! Python `feedparser` and `fastfeedparser` parsing the same bytes the same number of rounds in the
-//! same run (a small script written to a temporary file and run with `python3`).
+//! same run (a small script written to a temporary file and run with `python3` once per round, the
+//! three parsers taking turns round by round; only the parsing is timed, in each process).
 
 use std::{
     fmt::Write as _,
@@ -1075,51 +1076,127 @@ async fn feed_part(opts: &IngestOptions, dir: &Path) -> anyhow::Result<FeedPart>
     let list: Vec<(String, PathBuf)> =
         corpora.iter().flat_map(|c| c.files.iter().map(|(p, _)| (c.name.clone(), p.clone()))).collect();
     let corpora = Arc::new(corpora);
-    let ours = {
-        let corpora = corpora.clone();
-        tokio::task::spawn_blocking(move || parse_ours(&corpora, rounds)).await?
-    };
-    let mut parsers = vec![ParserRun { name: "Kanalvakt".into(), version: None, result: Ok(ours) }];
-    for peer in PEERS {
-        let run = if opts.python {
-            let list = list.clone();
-            let sizes = sizes.clone();
-            tokio::task::spawn_blocking(move || python_peer(peer, &list, &sizes, rounds)).await?
+    let py_dir = std::env::temp_dir().join(format!("kanalvakt-bench-py-{}", suffix()));
+    let mut peers: Vec<Peer> = Vec::new();
+    for module in PEERS {
+        let state = if !opts.python {
+            Err("not run (--no-python)".to_string())
         } else {
-            ParserRun { name: peer.into(), version: None, result: Err("not run (--no-python)".into()) }
+            match peer_available(module) {
+                Ok(()) => Peer::prepare(&py_dir, &list).map_err(|e| format!("failed: {e}")),
+                Err(why) => Err(why),
+            }
         };
-        parsers.push(run);
+        peers.push(Peer { module, state, seconds: vec![0.0; sizes.len()], failed: Vec::new(), version: None });
+    }
+    // One warm-up round each (and the count of files not read), then the timed rounds, taking
+    // turns round by round so that a busy spell on the machine falls on every parser alike.
+    let (mut ours_seconds, ours_failed) = {
+        let corpora = corpora.clone();
+        tokio::task::spawn_blocking(move || {
+            parse_round(&corpora);
+            let failed: Vec<usize> = corpora
+                .iter()
+                .map(|c| c.files.iter().filter(|(_, b)| feed::parse_feed(b, None).is_err()).count())
+                .collect();
+            (vec![0.0; corpora.len()], failed)
+        })
+        .await?
+    };
+    for round in 0..rounds {
+        let corpora2 = corpora.clone();
+        let t = tokio::task::spawn_blocking(move || parse_round(&corpora2)).await?;
+        ours_seconds.iter_mut().zip(t).for_each(|(a, b)| *a += b);
+        for peer in peers.iter_mut().filter(|p| p.state.is_ok()) {
+            if round == 0 {
+                eprintln!("bench: Python {}, same files, same rounds, in turn…", peer.module);
+            }
+            let (module, sizes2) = (peer.module, sizes.clone());
+            let paths = peer.state.clone();
+            let r = tokio::task::spawn_blocking(move || match paths {
+                Ok((script, listfile)) => peer_round(module, &script, &listfile, &sizes2, round == 0),
+                Err(e) => Err(anyhow::anyhow!(e)),
+            })
+            .await?;
+            match r {
+                Ok(out) => {
+                    peer.seconds.iter_mut().zip(out.seconds).for_each(|(a, b)| *a += b);
+                    if let Some(f) = out.failed {
+                        peer.failed = f;
+                    }
+                    peer.version = peer.version.take().or(out.version);
+                }
+                Err(e) => {
+                    eprintln!("bench: Python {} could not be measured: {e:#}", peer.module);
+                    peer.state = Err(format!("failed: {e}"));
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&py_dir);
+    let timings = |seconds: Vec<f64>, failed: &[usize]| -> Vec<CorpusTiming> {
+        seconds
+            .into_iter()
+            .enumerate()
+            .map(|(i, seconds)| CorpusTiming { seconds, failed: failed.get(i).copied().unwrap_or(0) })
+            .collect()
+    };
+    let mut parsers =
+        vec![ParserRun { name: "Kanalvakt".into(), version: None, result: Ok(timings(ours_seconds, &ours_failed)) }];
+    for p in peers {
+        let result = match p.state {
+            Ok(_) => Ok(timings(p.seconds, &p.failed)),
+            Err(why) => Err(why),
+        };
+        parsers.push(ParserRun { name: p.module.into(), version: p.version, result });
     }
     Ok(FeedPart::Measured(FeedResult { rounds, corpora: sizes, parsers }))
 }
 
-fn parse_ours(corpora: &[Corpus], rounds: usize) -> Vec<CorpusTiming> {
-    for c in corpora {
-        for (_, bytes) in &c.files {
-            let _ = std::hint::black_box(feed::parse_feed(bytes, None));
-        }
-    }
+/// One round of ours over every corpus: seconds per corpus.
+fn parse_round(corpora: &[Corpus]) -> Vec<f64> {
     corpora
         .iter()
         .map(|c| {
-            let failed = c.files.iter().filter(|(_, b)| feed::parse_feed(b, None).is_err()).count();
             let t = Instant::now();
-            for _ in 0..rounds {
-                for (_, bytes) in &c.files {
-                    let _ = std::hint::black_box(feed::parse_feed(std::hint::black_box(bytes), None));
-                }
+            for (_, bytes) in &c.files {
+                let _ = std::hint::black_box(feed::parse_feed(std::hint::black_box(bytes), None));
             }
-            CorpusTiming { seconds: t.elapsed().as_secs_f64(), failed }
+            t.elapsed().as_secs_f64()
         })
         .collect()
 }
 
-/// Parses the listed files (`corpus<TAB>path` lines) with the named module: everything read into
-/// memory first, one warm-up round, then the timed rounds corpus by corpus. Prints JSON.
+/// A Python parser being measured: the script and file list (or why it is not measured), and
+/// what its rounds added up to.
+struct Peer {
+    module: &'static str,
+    state: Result<(PathBuf, PathBuf), String>,
+    seconds: Vec<f64>,
+    failed: Vec<usize>,
+    version: Option<String>,
+}
+
+impl Peer {
+    /// Write the script and the file list (once; every peer uses the same).
+    fn prepare(dir: &Path, list: &[(String, PathBuf)]) -> anyhow::Result<(PathBuf, PathBuf)> {
+        std::fs::create_dir_all(dir)?;
+        let script = dir.join("peer.py");
+        std::fs::write(&script, PEER_SCRIPT)?;
+        let listfile = dir.join("files.txt");
+        let text: String = list.iter().map(|(c, p)| format!("{c}\t{}\n", p.display())).collect();
+        std::fs::write(&listfile, text)?;
+        Ok((script, listfile))
+    }
+}
+
+/// Parses the listed files (`corpus<TAB>path` lines) with the named module, everything read into
+/// memory first: untimed, a warm-up (the first time a whole round that also counts the files not
+/// read, later a few files per corpus), then one timed round, corpus by corpus. Prints JSON.
 const PEER_SCRIPT: &str = r#"
 import sys, time, json, importlib
 from importlib.metadata import version
-which, listfile, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+which, listfile, first = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 mod = importlib.import_module(which)
 corpora = {}
 with open(listfile, encoding="utf-8") as f:
@@ -1135,21 +1212,24 @@ def failed(data):
         return True
     return bool(r.get("bozo", False)) if which == "feedparser" else False
 
-for files in corpora.values():
-    for data in files:
-        failed(data)
-out = []
+bad = {}
 for name, files in corpora.items():
-    bad = sum(1 for data in files if failed(data))
-    parse = mod.parse
+    if first:
+        bad[name] = sum(1 for data in files if failed(data))
+    else:
+        # A fresh interpreter: warm its lazy caches up on a few files before the timed round.
+        for data in files[:20]:
+            failed(data)
+out = []
+parse = mod.parse
+for name, files in corpora.items():
     t = time.perf_counter()
-    for _ in range(rounds):
-        for data in files:
-            try:
-                parse(data)
-            except Exception:
-                pass
-    out.append({"name": name, "seconds": time.perf_counter() - t, "failed": bad})
+    for data in files:
+        try:
+            parse(data)
+        except Exception:
+            pass
+    out.append({"name": name, "seconds": time.perf_counter() - t, "failed": bad.get(name)})
 print(json.dumps({"version": version(which), "python": sys.version.split()[0], "corpora": out}))
 "#;
 
@@ -1157,62 +1237,61 @@ fn python() -> String {
     std::env::var("KANALVAKT_BENCH_PYTHON").ok().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "python3".into())
 }
 
-fn python_peer(module: &str, list: &[(String, PathBuf)], sizes: &[CorpusSize], rounds: usize) -> ParserRun {
-    let not = |why: String| ParserRun { name: module.into(), version: None, result: Err(why) };
+/// Whether `python3 -c 'import MODULE'` works; if not, what to do about it.
+fn peer_available(module: &str) -> Result<(), String> {
     let py = python();
     let install = format!("`pip install feedparser fastfeedparser` for {py} to measure it");
     match std::process::Command::new(&py).args(["-c", &format!("import {module}")]).output() {
-        Ok(o) if o.status.success() => {}
+        Ok(o) if o.status.success() => Ok(()),
         Ok(_) => {
             eprintln!("bench: Python {module} is not installed: {install}");
-            return not(format!("not installed: {install}"));
+            Err(format!("not installed: {install}"))
         }
         Err(e) => {
             eprintln!("bench: {py} could not be run ({e}): install Python 3, then {install}");
-            return not(format!("{py} not found: {install}"));
+            Err(format!("{py} not found: {install}"))
         }
     }
-    eprintln!("bench: Python {module}, same files, same rounds…");
-    let dir = std::env::temp_dir().join(format!("kanalvakt-bench-py-{}", suffix()));
-    let run = || -> anyhow::Result<ParserRun> {
-        std::fs::create_dir_all(&dir)?;
-        let script = dir.join("peer.py");
-        std::fs::write(&script, PEER_SCRIPT)?;
-        let listfile = dir.join("files.txt");
-        let text: String = list.iter().map(|(c, p)| format!("{c}\t{}\n", p.display())).collect();
-        std::fs::write(&listfile, text)?;
-        let out = std::process::Command::new(&py)
-            .arg(&script)
-            .arg(module)
-            .arg(&listfile)
-            .arg(rounds.to_string())
-            .output()
-            .with_context(|| format!("could not run {py}"))?;
-        if !out.status.success() {
-            bail!("{py} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-        }
-        let v: Value = serde_json::from_slice(&out.stdout).context("the Python script's output")?;
-        let mut timings = Vec::new();
-        for s in sizes {
-            let c = v["corpora"]
-                .as_array()
-                .and_then(|a| a.iter().find(|c| c["name"] == s.name.as_str()))
-                .with_context(|| format!("no timing for {}", s.name))?;
-            timings.push(CorpusTiming {
-                seconds: c["seconds"].as_f64().unwrap_or(0.0),
-                failed: c["failed"].as_u64().unwrap_or(0) as usize,
-            });
-        }
-        let version =
-            format!("{} (Python {})", v["version"].as_str().unwrap_or("?"), v["python"].as_str().unwrap_or("?"));
-        Ok(ParserRun { name: module.into(), version: Some(version), result: Ok(timings) })
-    };
-    let r = run();
-    let _ = std::fs::remove_dir_all(&dir);
-    r.unwrap_or_else(|e| {
-        eprintln!("bench: Python {module} could not be measured: {e:#}");
-        not(format!("failed: {e}"))
-    })
+}
+
+struct PeerRound {
+    seconds: Vec<f64>,
+    failed: Option<Vec<usize>>,
+    version: Option<String>,
+}
+
+/// One timed round of a Python parser (the first also warms up and counts the files not read).
+fn peer_round(
+    module: &str,
+    script: &Path,
+    listfile: &Path,
+    sizes: &[CorpusSize],
+    first: bool,
+) -> anyhow::Result<PeerRound> {
+    let py = python();
+    let out = std::process::Command::new(&py)
+        .arg(script)
+        .arg(module)
+        .arg(listfile)
+        .arg(if first { "1" } else { "0" })
+        .output()
+        .with_context(|| format!("could not run {py}"))?;
+    if !out.status.success() {
+        bail!("{py} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).context("the Python script's output")?;
+    let mut seconds = Vec::new();
+    let mut failed = Vec::new();
+    for s in sizes {
+        let c = v["corpora"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["name"] == s.name.as_str()))
+            .with_context(|| format!("no timing for {}", s.name))?;
+        seconds.push(c["seconds"].as_f64().unwrap_or(0.0));
+        failed.push(c["failed"].as_u64().unwrap_or(0) as usize);
+    }
+    let version = format!("{} (Python {})", v["version"].as_str().unwrap_or("?"), v["python"].as_str().unwrap_or("?"));
+    Ok(PeerRound { seconds, failed: first.then_some(failed), version: Some(version) })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1421,7 +1500,8 @@ fn parameters(r: &Report) -> Vec<String> {
     }
     if let FeedPart::Measured(f) = &r.feed {
         lines.push(format!(
-            "Feeds: {} timed rounds per parser after one warm-up round, over {} files ({:.2} MB) read into memory first",
+            "Feeds: {} timed rounds per parser after one warm-up round, the parsers taking turns round by round, \
+             over {} files ({:.2} MB) read into memory first",
             f.rounds,
             f.corpora.iter().map(|c| c.files).sum::<usize>(),
             f.corpora.iter().map(|c| c.bytes).sum::<u64>() as f64 / 1e6

@@ -71,18 +71,16 @@ impl Services {
             match event {
                 IngestEvent::Upsert(item) => {
                     let hash = version_hash(item);
-                    let known = self.store.known_item(tx.conn(), *channel, &item.external_id).await?;
-                    let (item_id, is_new) = match known {
-                        Some(k) => (k.id, false),
-                        None => match self.store.insert_item(tx.conn(), *channel, item, &hash, source, now).await? {
+                    // Insert first: a new item costs one statement, and the unique index
+                    // decides a race; only a known item is looked up.
+                    let (item_id, is_new) =
+                        match self.store.insert_item(tx.conn(), *channel, item, &hash, source, now).await? {
                             Some(id) => (id, true),
                             None => {
-                                // Inserted meanwhile by another delivery: treat as known.
                                 let k = self.store.known_item(tx.conn(), *channel, &item.external_id).await?;
                                 (k.map(|k| k.id).ok_or(crate::storage::StoreError::NotFound)?, false)
                             }
-                        },
-                    };
+                        };
                     let added = self.store.insert_version(tx.conn(), item_id, item, &hash, now).await?;
                     if added {
                         self.store.queue_media(tx.conn(), item_id, &item.media, now).await?;
