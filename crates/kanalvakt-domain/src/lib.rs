@@ -11,6 +11,7 @@ pub mod capability;
 pub mod channel;
 pub mod i18n;
 pub mod item;
+pub mod moderation;
 pub mod org;
 pub mod plan;
 pub mod presentation;
