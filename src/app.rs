@@ -27,7 +27,12 @@ pub async fn services(config: &Config) -> anyhow::Result<Services> {
         Some(hex) => CredentialKey::from_hex(hex).context("KANALVAKT_CREDENTIALS_KEY")?,
         None => CredentialKey::load_or_create(&config.credentials_key_file)?,
     };
-    Ok(Services { store, key, clock: Arc::new(SystemClock), municipality: config.municipality.clone() })
+    let mut setup = crate::service::Setup::default();
+    setup.calendar = config.calendar();
+    setup.graph_base = config.graph_base_url.clone();
+    setup.meta_app_secret = config.meta.as_ref().map(|m| m.app_secret.clone());
+    setup.public_url = config.public_url.clone();
+    Ok(Services::new(store, key, Arc::new(SystemClock), config.municipality.clone()).with_setup(setup))
 }
 
 /// The database URL without its password, for messages.
@@ -88,8 +93,11 @@ pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Re
     // Media linked from captured items is fetched afterwards, never while capturing.
     let fetcher = crate::media::MediaFetcher::new(svc.clone(), config.data_dir.join("media"))?;
     tokio::spawn(fetcher.run(std::time::Duration::from_secs(30)));
-    if let Some(mail) = &config.mail {
-        let mailer = crate::notify::Mailer::new(&mail.smtp_url, &mail.from)?;
+    let mailer = match &config.mail {
+        Some(mail) => Some(crate::notify::Mailer::new(&mail.smtp_url, &mail.from)?),
+        None => None,
+    };
+    if let Some(mailer) = mailer.clone() {
         let (svc, public_url) = (svc.clone(), config.public_url.clone());
         tokio::spawn(async move {
             loop {
@@ -100,6 +108,8 @@ pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Re
             }
         });
     }
+    // Removals waiting for the platform, overdue cases, the daily summary and the outbox.
+    tokio::spawn(moderation_worker(svc.clone(), mailer, std::time::Duration::from_secs(30)));
     web::serve(state(config, svc)?, listener).await.context("the web server stopped")?;
     Ok(())
 }
@@ -123,6 +133,28 @@ pub async fn import_file(
         .await
         .map_err(|e| anyhow::anyhow!("the rows could not be stored: {e}"))?;
     Ok((report, bad))
+}
+
+/// The inbox's background duties, every `tick`.
+pub async fn moderation_worker(svc: Services, mailer: Option<crate::notify::Mailer>, tick: std::time::Duration) {
+    loop {
+        let now = svc.now();
+        if let Err(e) = svc.carry_out_removals().await {
+            tracing::error!(error = %e, "saved removals could not be carried out; trying again at the next tick");
+        }
+        if let Err(e) = svc.escalate_overdue(now).await {
+            tracing::error!(error = %e, "overdue cases could not be escalated; trying again at the next tick");
+        }
+        if let Err(e) = svc.queue_daily_summaries(now).await {
+            tracing::error!(error = %e, "the daily summary could not be queued; trying again at the next tick");
+        }
+        if let Some(m) = &mailer
+            && let Err(e) = crate::notify::send_outbox(&svc, m).await
+        {
+            tracing::warn!(error = %e, "queued e-mail could not be sent; trying again at the next tick");
+        }
+        tokio::time::sleep(tick).await;
+    }
 }
 
 fn hostname() -> String {

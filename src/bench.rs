@@ -22,6 +22,10 @@
 //! Python `feedparser` and `fastfeedparser` parsing the same bytes the same number of rounds in the
 //! same run (a small script written to a temporary file and run with `python3` once per round, the
 //! three parsers taking turns round by round; only the parsing is timed, in each process).
+//!
+//! `kanalvakt bench classify` (the rule engine) is in `bench/classify.rs`.
+
+pub mod classify;
 
 use std::{
     fmt::Write as _,
@@ -559,8 +563,7 @@ fn municipality() -> Municipality {
 /// state for every path).
 async fn seeded(url: &str) -> anyhow::Result<(Services, ChannelId)> {
     let store = Store::connect(url).await.with_context(|| format!("could not open {}", redact(url)))?;
-    let svc =
-        Services { store, key: CredentialKey::generate()?, clock: Arc::new(SystemClock), municipality: municipality() };
+    let svc = Services::new(store, CredentialKey::generate()?, Arc::new(SystemClock), municipality());
     demo::seed(&svc).await.context("could not seed the demo municipality")?;
     let channel = svc
         .store
@@ -620,6 +623,8 @@ async fn webhook_part(opts: &IngestOptions, scratch: &Scratch) -> anyhow::Result
         session_hours: 8,
         municipality: municipality(),
         oidc: None,
+        calendar: Default::default(),
+        graph_base_url: crate::connectors::graph::GRAPH_BASE.into(),
         meta: Some(meta::MetaConfig { app_secret: APP_SECRET.into(), verify_token: VERIFY_TOKEN.into() }),
         mail: None,
     };

@@ -3,7 +3,10 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use kanalvakt_domain::presentation::Municipality;
+use kanalvakt_domain::{
+    calendar::{OfficeHours, WorkingCalendar},
+    presentation::Municipality,
+};
 use serde::Deserialize;
 
 /// The settings a file may hold. Every field is optional; flags and environment win.
@@ -21,6 +24,12 @@ pub struct FileConfig {
     pub oidc: Option<crate::oidc::OidcConfig>,
     pub meta: Option<crate::connectors::meta::MetaConfig>,
     pub mail: Option<MailConfig>,
+    /// Office hours in Swedish time, for deadlines in working hours: `"08:00-17:00"` (MOD-3).
+    pub office_hours: Option<String>,
+    /// The municipality's klämdagar and other closed days: `["2026-01-05"]`, quoted or not.
+    pub closed_days: Option<Vec<toml::Value>>,
+    /// The Graph API's address (Facebook and Instagram); only changed for a proxy or a test fake.
+    pub graph_base_url: Option<String>,
 }
 
 /// Outgoing e-mail (notices to the people responsible for a channel).
@@ -75,6 +84,10 @@ pub struct Config {
     pub meta: Option<crate::connectors::meta::MetaConfig>,
     /// Outgoing e-mail, if configured (`[mail]` or `KANALVAKT_SMTP_URL` + `KANALVAKT_MAIL_FROM`).
     pub mail: Option<MailConfig>,
+    /// Office hours and klämdagar (`office_hours`, `closed_days`).
+    pub calendar: WorkingCalendar,
+    /// Where the Graph API is (`graph_base_url`, `KANALVAKT_GRAPH_BASE_URL`).
+    pub graph_base_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +104,44 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// The working-day calendar for deadlines (MOD-3): `KANALVAKT_OFFICE_HOURS` before
+/// `office_hours`, `KANALVAKT_CLOSED_DAYS` (comma-separated) before `closed_days`.
+fn calendar_from(file: &FileConfig) -> Result<WorkingCalendar, ConfigError> {
+    let mut calendar = WorkingCalendar::default();
+    if let Some(h) = env("KANALVAKT_OFFICE_HOURS").or_else(|| file.office_hours.clone()) {
+        calendar.office_hours =
+            OfficeHours::parse(&h).map_err(|e| ConfigError::Invalid(format!("office_hours: {} / {}", e.sv, e.en)))?;
+    }
+    let days: Vec<String> = match env("KANALVAKT_CLOSED_DAYS") {
+        Some(v) => v.split(',').map(|d| d.trim().to_string()).filter(|d| !d.is_empty()).collect(),
+        None => file
+            .closed_days
+            .iter()
+            .flatten()
+            .map(|v| match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Datetime(d) => d.to_string(),
+                other => format!("{other:?}"),
+            })
+            .collect(),
+    };
+    for d in days {
+        let date = chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+            ConfigError::Invalid(format!(
+                "closed_days: ”{d}” är inget datum, skriv t.ex. 2026-01-05 / “{d}” is not a date, write e.g. 2026-01-05"
+            ))
+        })?;
+        calendar.extra_closed_days.insert(date);
+    }
+    Ok(calendar)
+}
+
 impl Config {
+    /// Working days and office hours, for deadlines and working-time statistics.
+    pub fn calendar(&self) -> WorkingCalendar {
+        self.calendar.clone()
+    }
+
     /// Resolve the configuration. `listen` is the `serve --listen` flag, if any.
     pub fn load(args: &CommonArgs, listen: Option<String>) -> Result<Config, ConfigError> {
         let data_dir_hint = args.data_dir.clone().unwrap_or_else(|| PathBuf::from("kanalvakt-data"));
@@ -106,6 +156,7 @@ impl Config {
             }
             None => FileConfig::default(),
         };
+        let calendar = calendar_from(&file)?;
         let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("kanalvakt-data"));
         let listen_text =
             listen.or_else(|| env("KANALVAKT_LISTEN")).or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -192,7 +243,12 @@ impl Config {
                 ));
             }
         };
+        let graph_base_url = env("KANALVAKT_GRAPH_BASE_URL")
+            .or(file.graph_base_url)
+            .unwrap_or_else(|| crate::connectors::graph::GRAPH_BASE.to_string());
         Ok(Config {
+            calendar,
+            graph_base_url,
             mail,
             oidc,
             meta,

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod classify_cli;
 pub mod config;
 pub mod connectors;
 pub mod crypto;

@@ -69,6 +69,27 @@ enum Command {
         #[command(subcommand)]
         command: FeedCommand,
     },
+    /// When an answer is due, on Swedish working days (MOD-3). Prints the time in RFC 3339 UTC,
+    /// then in Swedish time; exits 2 on input it cannot read.
+    Deadline {
+        /// When the item arrived: RFC 3339 (2026-04-02T14:05:00Z) or Swedish time (2026-04-02 16:05).
+        #[arg(long)]
+        from: String,
+        /// next-working-day, hours:N (clock hours) or working-hours:N (inside office hours).
+        #[arg(long)]
+        rule: String,
+        /// Office hours in Swedish time, e.g. 08:00-17:00 (default: the configured office_hours).
+        #[arg(long)]
+        office_hours: Option<String>,
+    },
+    /// Classify JSON lines {"id":…,"text":…} from standard input with the rule engine (MOD-4, MOD-8,
+    /// MOD-2): one JSON line out per line in; no database needed. Exits 1 if a line could not be
+    /// read (it gets an "error" line), 2 if the lexicon does not parse.
+    Classify {
+        /// A channel lexicon extending the builtin one (see README: "The rule engine's lexicon").
+        #[arg(long)]
+        lexicon: Option<PathBuf>,
+    },
     /// Benchmarks (not tests), each beside a baseline measured in the same run.
     Bench {
         #[command(subcommand)]
@@ -81,6 +102,9 @@ enum BenchCommand {
     /// Signed webhook batches end to end beside a raw batched insert of the same rows; feed parsing
     /// beside Python feedparser and fastfeedparser. Makes its own throwaway databases.
     Ingest(kanalvakt::bench::IngestArgs),
+    /// The rule engine's comments per second per core on a generated Swedish corpus, beside a
+    /// plain lower-case-and-split pass over the same texts.
+    Classify(kanalvakt::bench::classify::ClassifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -187,6 +211,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Feed { command: FeedCommand::Parse { files } } = &cli.command {
         return Ok(kanalvakt::connectors::feed::cli_parse(files));
     }
+    if let Command::Deadline { from, rule, office_hours } = &cli.command {
+        let calendar = Config::load(&cli.common, None)?.calendar();
+        return Ok(match kanalvakt::domain::calendar::deadline_query(calendar, from, rule, office_hours.as_deref()) {
+            Ok(answer) => {
+                println!("{answer}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("kanalvakt deadline: {}\n{}", e.sv, e.en);
+                ExitCode::from(2)
+            }
+        });
+    }
+    if let Command::Classify { lexicon } = &cli.command {
+        return Ok(kanalvakt::classify_cli::run(lexicon.as_deref()));
+    }
+    if let Command::Bench { command: BenchCommand::Classify(args) } = &cli.command {
+        return Ok(kanalvakt::bench::classify::cli(args));
+    }
     if let Command::Bench { command: BenchCommand::Ingest(args) } = cli.command {
         return kanalvakt::bench::cli_ingest(args).await;
     }
@@ -282,7 +325,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Key { .. } | Command::Feed { .. } | Command::Bench { .. } => unreachable!("handled above"),
+        Command::Key { .. }
+        | Command::Feed { .. }
+        | Command::Bench { .. }
+        | Command::Deadline { .. }
+        | Command::Classify { .. } => {
+            unreachable!("handled above")
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

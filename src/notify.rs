@@ -171,3 +171,26 @@ pub async fn sent_count(svc: &Services) -> Result<i64, MailError> {
         .map_err(StoreError::from)?;
     Ok(r.try_get("n").map_err(StoreError::from)?)
 }
+
+/// A message that keeps failing is given up after this many attempts (and stays in the outbox
+/// with its error, for the operator).
+pub const MAX_MAIL_ATTEMPTS: i64 = 10;
+
+/// Send what actions have queued in the outbox (forwards, copies to the myndighetsbrevlåda,
+/// escalations, daily summaries); returns how many went out.
+pub async fn send_outbox(svc: &Services, mailer: &Mailer) -> Result<usize, MailError> {
+    let mut sent = 0;
+    for m in svc.store.unsent_mail(MAX_MAIL_ATTEMPTS).await? {
+        match mailer.send(&m.recipients, &m.subject, &m.body).await {
+            Ok(()) => {
+                svc.store.mail_sent(m.id, svc.now()).await?;
+                sent += 1;
+            }
+            Err(e) => {
+                tracing::warn!(key = %m.key, attempt = m.attempts + 1, error = %e, "an e-mail could not be sent; trying again later");
+                svc.store.mail_failed(m.id, &e.to_string()).await?;
+            }
+        }
+    }
+    Ok(sent)
+}

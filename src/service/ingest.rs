@@ -28,6 +28,8 @@ pub struct IngestReport {
     pub state_changes: u32,
     /// State changes for items never captured (kept in the raw delivery).
     pub unknown_items: u32,
+    /// Removals the channels' policies asked for, saved and waiting for the platform.
+    pub removals_queued: u32,
 }
 
 impl Services {
@@ -58,8 +60,8 @@ impl Services {
         Ok(report)
     }
 
-    /// Store each event inside the caller's transaction.
-    async fn apply_events(
+    /// Store each event inside the caller's transaction; each new incoming item opens a case.
+    pub(crate) async fn apply_events(
         &self,
         tx: &mut WriteTx,
         source: &str,
@@ -67,6 +69,7 @@ impl Services {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<IngestReport> {
         let mut report = IngestReport::default();
+        let mut memo = super::triage::RulesMemo::default();
         for (channel, event) in events {
             match event {
                 IngestEvent::Upsert(item) => {
@@ -86,7 +89,12 @@ impl Services {
                         self.store.queue_media(tx.conn(), item_id, &item.media, now).await?;
                     }
                     match (is_new, added) {
-                        (true, _) => report.new_items += 1,
+                        (true, _) => {
+                            report.new_items += 1;
+                            if self.open_case(tx, &mut memo, *channel, item_id, item, &hash, now).await? {
+                                report.removals_queued += 1;
+                            }
+                        }
                         (false, true) => {
                             report.new_versions += 1;
                             self.store.set_current_version(tx.conn(), item_id, &hash).await?;

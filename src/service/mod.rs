@@ -4,14 +4,29 @@
 //! the same way whichever door a person comes through.
 
 mod credentials;
+mod duty;
+mod inbox;
 mod ingest;
 mod org;
 mod register;
+mod removal;
+mod triage;
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use chrono::{DateTime, Utc};
-use kanalvakt_domain::{authz::Actor, i18n::Text, presentation::Municipality, validation::Finding};
+use kanalvakt_domain::{
+    ChannelId,
+    authz::Actor,
+    calendar::WorkingCalendar,
+    i18n::Text,
+    moderation::{Classifier, Lexicon},
+    presentation::Municipality,
+    validation::Finding,
+};
 
 use crate::{
     crypto::{CredentialKey, CryptoError},
@@ -19,6 +34,7 @@ use crate::{
 };
 
 pub use credentials::RevealedCredential;
+pub use inbox::{CaseView, RemovalOutcome};
 pub use ingest::IngestReport;
 pub use org::NewUser;
 pub use register::{
@@ -45,6 +61,80 @@ pub struct Services {
     pub key: CredentialKey,
     pub clock: Arc<dyn Clock>,
     pub municipality: Municipality,
+    pub setup: Arc<Setup>,
+}
+
+impl Services {
+    pub fn new(store: Store, key: CredentialKey, clock: Arc<dyn Clock>, municipality: Municipality) -> Self {
+        Services { store, key, clock, municipality, setup: Arc::new(Setup::default()) }
+    }
+
+    pub fn with_setup(mut self, setup: Setup) -> Self {
+        self.setup = Arc::new(setup);
+        self
+    }
+}
+
+/// How this municipality works and where the platforms are: the working-day calendar with
+/// office hours, the Graph API's address (a local fake in tests), the public address for links
+/// in e-mail; and the rule engine's classifiers, built once per channel lexicon.
+pub struct Setup {
+    pub calendar: WorkingCalendar,
+    pub graph_base: String,
+    pub graph_version: String,
+    /// Sent as `appsecret_proof` with Graph calls when set.
+    pub meta_app_secret: Option<String>,
+    pub public_url: String,
+    builtin: Arc<Classifier>,
+    classifiers: Mutex<HashMap<ChannelId, (String, Arc<Classifier>)>>,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            calendar: WorkingCalendar::default(),
+            graph_base: crate::connectors::graph::GRAPH_BASE.to_string(),
+            graph_version: crate::connectors::graph::GRAPH_VERSION.to_string(),
+            meta_app_secret: None,
+            public_url: "http://127.0.0.1:8080".into(),
+            builtin: Arc::new(Classifier::builtin()),
+            classifiers: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Setup {
+    /// The classifier for a channel: the builtin lexicon, extended by the channel's own. A
+    /// lexicon that no longer parses (it is checked when saved) falls back to the builtin one.
+    pub fn classifier_for(&self, channel: ChannelId, lexicon: &str) -> Arc<Classifier> {
+        if lexicon.trim().is_empty() {
+            return self.builtin.clone();
+        }
+        let mut cache = self.classifiers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((text, c)) = cache.get(&channel)
+            && text == lexicon
+        {
+            return c.clone();
+        }
+        let classifier = match Lexicon::parse(lexicon) {
+            Ok(extra) => Arc::new(Classifier::with_extension(extra)),
+            Err(errors) => {
+                tracing::warn!(
+                    channel,
+                    errors = errors.len(),
+                    "the channel's lexicon does not parse; using the builtin one"
+                );
+                self.builtin.clone()
+            }
+        };
+        cache.insert(channel, (lexicon.to_string(), classifier.clone()));
+        classifier
+    }
+
+    /// The builtin classifier (for staff's own drafts, OUT-1).
+    pub fn builtin_classifier(&self) -> Arc<Classifier> {
+        self.builtin.clone()
+    }
 }
 
 /// Who is acting, and from where (an IP address, "cli" or "system").
@@ -119,6 +209,11 @@ pub(crate) fn forbidden(sv: &str, en: &str) -> ServiceError {
 
 pub(crate) fn invalid(field: &'static str, rule: &'static str, sv: &str, en: &str) -> ServiceError {
     ServiceError::Invalid(vec![Finding::error(field, rule, sv, en)])
+}
+
+/// A finding on one field, for input the web layer cannot even read.
+pub fn invalid_input(field: &'static str, rule: &'static str, sv: &str, en: &str) -> ServiceError {
+    invalid(field, rule, sv, en)
 }
 
 impl Services {

@@ -226,6 +226,22 @@ impl Store {
         rows.iter().map(item_from).collect()
     }
 
+    /// An item's surroundings: what it answers, its siblings and its answers, oldest first.
+    pub async fn thread_of(&self, channel: ChannelId, external_id: &str, parent: Option<&str>) -> Result<Vec<ItemRow>> {
+        let rows = sqlx::query(
+            "SELECT i.*, v.text, (SELECT COUNT(*) FROM item_versions x WHERE x.item_id = i.id) AS versions \
+             FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version_hash = i.current_version_hash \
+             WHERE i.channel_id = $1 AND (i.external_id = $3 OR i.parent_external_id = $2 \
+             OR ($3 IS NOT NULL AND i.parent_external_id = $3)) ORDER BY i.captured_at, i.id LIMIT 100",
+        )
+        .bind(channel)
+        .bind(external_id)
+        .bind(parent)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(item_from).collect()
+    }
+
     pub async fn item_versions(&self, item_id: i64) -> Result<Vec<VersionRow>> {
         let rows = sqlx::query("SELECT * FROM item_versions WHERE item_id = $1 ORDER BY id")
             .bind(item_id)

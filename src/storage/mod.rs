@@ -6,6 +6,7 @@
 //! The one scenario suite in `tests/it` runs against both.
 
 mod audit;
+mod cases;
 mod channels;
 mod credentials;
 mod items;
@@ -25,6 +26,10 @@ use sqlx::{
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use audit::{AuditFilter, AuditRow, NewAudit};
+pub use cases::{
+    AbsenceRow, CaseEvent, CaseFilter, CaseRow, CaseTiming, ChannelCount, Closing, NewCase, NewRemoval, OutboxRow,
+    RemovalRow, categories_text,
+};
 pub use channels::{ApprovalRow, ChannelFilter, ChannelRow, NewChannel, PlanRow, RegisterEvent};
 pub use credentials::CredentialRow;
 pub use items::{ItemRow, KnownItem, PublicPost, VersionRow};

@@ -319,6 +319,14 @@ pub async fn css() -> Response {
         .into_response()
 }
 
+pub async fn js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/kanalvakt.js"),
+    )
+        .into_response()
+}
+
 pub async fn not_found() -> PageError {
     PageError::not_found()
 }

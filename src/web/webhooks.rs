@@ -191,6 +191,15 @@ pub async fn meta_receive(State(st): State<AppState>, headers: HeaderMap, body: 
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    if report.removals_queued > 0 {
+        // Saved already; the platform is asked right away but never before Meta has its answer.
+        let svc = st.svc.clone();
+        tokio::spawn(async move {
+            if let Err(e) = svc.carry_out_removals().await {
+                tracing::error!(error = %e, "saved removals could not be carried out; the worker tries again");
+            }
+        });
+    }
     let ignored: BTreeMap<&str, usize> = delivery.ignored.iter().fold(BTreeMap::new(), |mut m, i| {
         *m.entry(i.reason.code()).or_insert(0) += 1;
         m

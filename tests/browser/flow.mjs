@@ -709,4 +709,57 @@ await step('public: the new channel page', async () => {
   await axeCheck(`/kanaler/${channelId}`);
 });
 
+// The moderation inbox (MOD-1, MOD-2, MOD-6, MOD-9): the Rust side delivered two comments by
+// webhook to the demo page, whose fake Graph API records what Kanalvakt asks of it. One case goes
+// from arrival to an answer, the other from arrival to removal, through the forms a person uses.
+const ANSWER_CASE = process.env.ANSWER_CASE;
+const REMOVE_CASE = process.env.REMOVE_CASE;
+if (ANSWER_CASE && REMOVE_CASE) {
+  await step('inbox: sign in as kim and open the inbox', async () => {
+    await login('kim');
+    await page.getByRole('navigation', { name: 'Huvudmeny' }).getByRole('link', { name: 'Inkorgen', exact: true }).click();
+    await page.waitForLoadState('load');
+    const text = await bodyText();
+    must(text.includes('När öppnar simhallen'), 'the inbox lists the question that arrived by webhook', await pageContext());
+    await shot('inbox');
+    await axeCheck('/app/inkorg');
+  });
+
+  await step('inbox: answer the question', async () => {
+    await page.getByRole('link', { name: /När öppnar simhallen/ }).first().click();
+    await page.waitForLoadState('load');
+    must(new URL(page.url()).pathname === `/app/inkorg/${ANSWER_CASE}`, `the case page /app/inkorg/${ANSWER_CASE} opened`, await pageContext());
+    await axeCheck('/app/inkorg/{id} (a question)');
+    await page.getByLabel('Ditt svar').fill('Hej! Simhallen öppnar igen måndag 7 december kl. 6.30. Vänliga hälsningar, Kim');
+    await submitVia(page.getByRole('button', { name: 'Publicera svaret' }), 'publish the answer');
+    const text = await bodyText();
+    must(text.includes('Svaret är publicerat'), 'the answer is confirmed', await pageContext());
+    must(text.includes('Besvarad'), 'the case shows “Besvarad”', await pageContext());
+    await shot('case-answered');
+  });
+
+  await step('inbox: remove a personal attack, saved first', async () => {
+    await visit(`/app/inkorg/${REMOVE_CASE}`);
+    const before = await bodyText();
+    must(before.includes('Förolämpning eller personangrepp'), 'the rules name the category', await pageContext());
+    must(!before.includes('Publicera svaret'), 'a personal attack offers no answer box (MOD-5)', await pageContext());
+    await page.getByLabel('Skäl', { exact: true }).first().fill('Personangrepp på namngiven tjänsteperson');
+    await submitVia(page.getByRole('button', { name: 'Spara och ta bort' }), 'save and remove');
+    const text = await bodyText();
+    must(text.includes('Innehållet är sparat och borttaget'), 'the removal is confirmed', await pageContext());
+    must(text.includes('Sparat före borttagning'), 'the saved record is listed with its hash', await pageContext());
+    await shot('case-removed');
+    await axeCheck('/app/inkorg/{id} (removed)');
+  });
+
+  await step('inbox: the other inbox pages pass axe', async () => {
+    for (const p of ['/app/inkorg/obesvarade', '/app/statistik', '/app/franvaro', '/app/kanaler/1/moderering']) {
+      await visit(p);
+      await axeCheck(p);
+    }
+    await shot('statistics');
+    await logout('kim');
+  });
+}
+
 await finish(0);

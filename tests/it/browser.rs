@@ -33,10 +33,15 @@ fn browser_tools(what: &str) -> Option<(PathBuf, String)> {
 }
 
 async fn run_node(dir: &Path, chromium: &str, args: &[&str]) {
+    run_node_env(dir, chromium, args, &[]).await
+}
+
+async fn run_node_env(dir: &Path, chromium: &str, args: &[&str], env: &[(&str, String)]) {
     let out = tokio::process::Command::new("node")
         .args(args)
         .current_dir(dir)
         .env("CHROMIUM", chromium)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .await
         .expect("run node");
@@ -53,7 +58,22 @@ async fn browser_flow_with_axe() {
     let Some((dir, chromium)) = browser_tools("browser (Chromium + axe-core)") else { return };
     let app = spawn(Backend::Sqlite).await.expect("app");
     let url = app.url.clone();
-    run_node(&dir, &chromium, &["flow.mjs", &url]).await;
+    // Two comments arrive by webhook for the inbox steps: a question and a threat.
+    let (answer, remove) = crate::inbox::browser_cases(&app).await;
+    run_node_env(
+        &dir,
+        &chromium,
+        &["flow.mjs", &url],
+        &[("ANSWER_CASE", answer.to_string()), ("REMOVE_CASE", remove.to_string())],
+    )
+    .await;
+    // The answer and the removal went through the connector to the (fake) platform.
+    let writes = app.graph.writes();
+    assert!(writes.iter().any(|w| w.path.ends_with("555001_990001/comments")), "{writes:?}");
+    assert!(
+        writes.iter().any(|w| w.path.ends_with("555001_990002") && w.form("is_hidden") == Some("true")),
+        "{writes:?}"
+    );
     app.finish().await;
 }
 

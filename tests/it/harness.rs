@@ -25,6 +25,8 @@ pub struct TestApp {
     pub http: Client,
     pub backend: Backend,
     pub database_url: String,
+    /// The fake Graph API this app's Facebook and Instagram channels talk to.
+    pub graph: crate::fake_graph::Fake,
     _dir: tempfile::TempDir,
     pg_db: Option<(String, String)>,
     server: tokio::task::JoinHandle<()>,
@@ -39,6 +41,21 @@ pub fn loud_skip(what: &str, how: &str) {
         said.push(what.to_string());
         let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {what} tests. {how} ***\n");
     }
+}
+
+/// `../shared/corpora/<name>` from the project root, or `None` after saying loudly (past the
+/// harness's capture) that the conformance check that needs it did not run.
+pub fn shared_corpus(name: &str) -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora").join(name);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** SKIPPED: ../shared/corpora/{name} not found (looked in {}; see ../shared/corpora/README.md) ***\n",
+        dir.display()
+    );
+    None
 }
 
 fn postgres_url() -> Option<String> {
@@ -91,16 +108,23 @@ pub async fn spawn_with(backend: Backend, oidc: Option<kanalvakt::oidc::OidcConf
         mailbox: "kommun@sjovik.se".into(),
         privacy_url: "https://www.sjovik.se/personuppgifter".into(),
     };
-    let svc = Services {
-        store,
-        key: CredentialKey::generate().expect("key"),
-        clock: std::sync::Arc::new(SystemClock),
-        municipality: municipality.clone(),
-    };
-    demo::seed(&svc).await.expect("seed demo");
+    // Every app talks to its own fake Graph API, so actions on Facebook and Instagram go the
+    // real connector path to a platform that answers as Meta documents.
+    let (graph, graph_base) = crate::fake_graph::fake_graph().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
     let url = format!("http://{addr}");
+    let mut setup = kanalvakt::service::Setup::default();
+    setup.graph_base = graph_base;
+    setup.public_url = url.clone();
+    let svc = Services::new(
+        store,
+        CredentialKey::generate().expect("key"),
+        std::sync::Arc::new(SystemClock),
+        municipality.clone(),
+    )
+    .with_setup(setup);
+    demo::seed(&svc).await.expect("seed demo");
     let config = Config {
         listen: addr,
         data_dir: dir.path().to_path_buf(),
@@ -113,6 +137,8 @@ pub async fn spawn_with(backend: Backend, oidc: Option<kanalvakt::oidc::OidcConf
         municipality,
         oidc: oidc.clone(),
         mail: None,
+        calendar: Default::default(),
+        graph_base_url: kanalvakt::connectors::graph::GRAPH_BASE.into(),
         meta: Some(kanalvakt::connectors::meta::MetaConfig {
             app_secret: "test-app-secret".into(),
             verify_token: "test-verify-token".into(),
@@ -124,7 +150,7 @@ pub async fn spawn_with(backend: Backend, oidc: Option<kanalvakt::oidc::OidcConf
     });
     kanalvakt::app::init_tls();
     let http = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    Some(TestApp { url, svc, http, backend, database_url, _dir: dir, pg_db, server })
+    Some(TestApp { url, svc, http, backend, database_url, graph, _dir: dir, pg_db, server })
 }
 
 impl TestApp {

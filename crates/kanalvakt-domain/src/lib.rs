@@ -7,7 +7,9 @@
 pub mod approval;
 pub mod audit;
 pub mod authz;
+pub mod calendar;
 pub mod capability;
+pub mod case;
 pub mod channel;
 pub mod i18n;
 pub mod item;
@@ -15,6 +17,7 @@ pub mod moderation;
 pub mod org;
 pub mod plan;
 pub mod presentation;
+pub mod response_stats;
 pub mod sweden;
 pub mod validation;
 pub mod verify;

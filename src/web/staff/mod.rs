@@ -2,14 +2,19 @@
 //! audit log and API tokens. Every POST checks the CSRF token first; every action goes through
 //! a service, which checks authorisation.
 
+mod absence;
 mod audit;
 mod channels;
 mod credentials;
 mod dashboard;
+mod inbox;
+mod moderation;
 mod organisation;
 mod party;
+mod stats;
 mod tokens;
 
+pub use absence::{absences, add_absence, remove_absence};
 pub use audit::audit_log;
 pub use channels::{
     channel, channels, create_channel, decide, edit_channel_form, lifecycle, new_channel_form, public_feed,
@@ -17,8 +22,14 @@ pub use channels::{
 };
 pub use credentials::{add_credential, credentials, reveal_credential};
 pub use dashboard::dashboard;
+pub use inbox::{
+    answer, bulk, case, counts as inbox_counts, evidence_json, forward, inbox, no_action, registry, remove, take,
+    unanswered, unhide,
+};
+pub use moderation::{moderation_settings, save_moderation_settings};
 pub use organisation::organisation;
 pub use party::{add_party_link, delete_party_link, party_links};
+pub use stats::{statistics, statistics_csv};
 pub use tokens::{api_tokens, create_api_token, revoke_api_token};
 
 use askama::Template;

@@ -3,8 +3,28 @@
 //! and a confidence. Lawful criticism of the municipality, its decisions and politicians in
 //! office is never by itself a reason to remove (MOD-8); a personal attack on a named person is
 //! (MOD-5).
+//!
+//! The parts: `normalize` (text → words, undoing `j4vla`, `f-a-n`, `faaaan`, with offsets back
+//! into the original), `lexicon` (the rules as data: `lexicon_sv.txt`, extended per channel),
+//! `matcher` (the lexicon compiled to hash tables), `classify` (context: whom an insult is
+//! aimed at, what is a removal reason, whether an answer is expected), `personal_data`, and
+//! `policy` (per channel: flag or hide, and the automatic action).
 
+pub mod classify;
+pub mod lexicon;
+mod matcher;
+pub mod normalize;
 pub mod personal_data;
+pub mod policy;
+#[cfg(test)]
+mod tests;
+
+pub use classify::{
+    CROWD_CONFIDENCE, CategoryScore, Classification, Classifier, OFF_TOPIC_CAP, REMOVE_THRESHOLD, REPORT_THRESHOLD,
+    expects_answer, is_removal_reason,
+};
+pub use lexicon::{Lexicon, LexiconError};
+pub use policy::{AutoAction, ModerationPolicy, PolicyAction, decide};
 
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +90,9 @@ impl Category {
     pub fn label(self) -> Text {
         let (sv, en) = match self {
             Category::Insult => ("Förolämpning eller personangrepp", "Insult or personal attack"),
-            Category::Hate => ("Hets mot folkgrupp, rasism eller diskriminering", "Hate speech, racism or discrimination"),
+            Category::Hate => {
+                ("Hets mot folkgrupp, rasism eller diskriminering", "Hate speech, racism or discrimination")
+            }
             Category::Harassment => ("Trakasserier eller kränkning", "Harassment"),
             Category::ViolenceOrPorn => ("Våld eller pornografi", "Violence or pornography"),
             Category::CrimeIncitement => ("Uppmaning till brott", "Incitement to crime"),
@@ -108,7 +130,14 @@ pub struct Hit {
 
 impl Hit {
     /// A hit for `text[start..end]`.
-    pub fn new(category: Category, confidence: f32, text: &str, start: usize, end: usize, rule: impl Into<String>) -> Self {
+    pub fn new(
+        category: Category,
+        confidence: f32,
+        text: &str,
+        start: usize,
+        end: usize,
+        rule: impl Into<String>,
+    ) -> Self {
         Hit {
             category,
             confidence,
