@@ -267,7 +267,14 @@ impl Services {
             self.setup.public_url,
         );
         self.store
-            .enqueue_mail(tx.conn(), &format!("case-registry-{id}"), std::slice::from_ref(&mailbox), &subject, &body, now)
+            .enqueue_mail(
+                tx.conn(),
+                &format!("case-registry-{id}"),
+                std::slice::from_ref(&mailbox),
+                &subject,
+                &body,
+                now,
+            )
             .await?;
         let entry = ctx
             .audit("case.registry", "case", id, Some(case.channel_id))
