@@ -12,8 +12,9 @@ use std::{
     process::ExitCode,
 };
 
-use kanalvakt_domain::moderation::{Classification, Classifier, Lexicon};
-use serde_json::{Value, json};
+use kanalvakt_domain::moderation::{Category, Classification, Classifier, Lexicon};
+use serde::Serialize;
+use serde_json::Value;
 
 /// Run the command on standard input and output.
 pub fn run(lexicon: Option<&Path>) -> ExitCode {
@@ -83,23 +84,54 @@ pub fn classify_stream(classifier: &Classifier, mut input: impl BufRead, out: &m
             break;
         }
         line_no += 1;
-        let value = match std::str::from_utf8(&buf) {
+        let verdict = match std::str::from_utf8(&buf) {
             Ok(line) if line.trim().is_empty() => continue,
             Ok(line) => classify_line(classifier, line),
             Err(_) => Err("ogiltig UTF-8 / invalid UTF-8".to_string()),
         };
-        let value = value.unwrap_or_else(|error| {
-            bad += 1;
-            json!({ "id": null, "line": line_no, "error": error })
-        });
-        serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
+        let written = match verdict {
+            Ok(v) => serde_json::to_writer(&mut *out, &v),
+            Err(error) => {
+                bad += 1;
+                serde_json::to_writer(&mut *out, &BadLine { id: (), line: line_no, error })
+            }
+        };
+        written.map_err(io::Error::other)?;
         out.write_all(b"\n")?;
     }
     Ok(bad)
 }
 
-/// One input line to its output object, or what is wrong with it (Swedish / English).
-pub fn classify_line(classifier: &Classifier, line: &str) -> Result<Value, String> {
+/// One output line, its fields in this order.
+#[derive(Debug, Serialize)]
+pub struct Verdict {
+    pub id: Value,
+    pub categories: Vec<Category>,
+    pub remove: bool,
+    pub expects_answer: bool,
+    pub evidence: Vec<EvidenceOut>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EvidenceOut {
+    pub category: Category,
+    pub start: usize,
+    pub end: usize,
+    pub matched: String,
+    pub rule: String,
+    pub confidence: f64,
+}
+
+/// The line for input that could not be read: `{"id":null,"line":N,"error":"…"}`.
+#[derive(Debug, Serialize)]
+struct BadLine {
+    id: (),
+    line: usize,
+    error: String,
+}
+
+/// One input line to its output, or what is wrong with it (Swedish / English).
+pub fn classify_line(classifier: &Classifier, line: &str) -> Result<Verdict, String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("ogiltig JSON / invalid JSON: {e}"))?;
     let Value::Object(obj) = v else {
         return Err("raden ska vara ett JSON-objekt {\"id\":…,\"text\":…} / the line must be a JSON object {\"id\":…,\"text\":…}".into());
@@ -125,35 +157,29 @@ pub fn classify_line(classifier: &Classifier, line: &str) -> Result<Value, Strin
     Ok(render(id, &classifier.classify_in_context(text, to_visitor)))
 }
 
-/// The output object for a classified text.
-pub fn render(id: Value, c: &Classification) -> Value {
-    let evidence: Vec<Value> = c
+/// The output for a classified text.
+pub fn render(id: Value, c: &Classification) -> Verdict {
+    let evidence = c
         .hits
         .iter()
-        .map(|h| {
-            json!({
-                "category": h.category,
-                "start": h.evidence.start,
-                "end": h.evidence.end,
-                "matched": h.evidence.matched,
-                "rule": h.evidence.rule,
-                // Two decimals: f32 noise like 0.8500000238 says nothing.
-                "confidence": (f64::from(h.confidence) * 100.0).round() / 100.0,
-            })
+        .map(|h| EvidenceOut {
+            category: h.category,
+            start: h.evidence.start,
+            end: h.evidence.end,
+            matched: h.evidence.matched.clone(),
+            rule: h.evidence.rule.clone(),
+            // Two decimals: f32 noise like 0.8500000238 says nothing.
+            confidence: (f64::from(h.confidence) * 100.0).round() / 100.0,
         })
         .collect();
-    json!({
-        "id": id,
-        "categories": c.categories,
-        "remove": c.remove,
-        "expects_answer": c.expects_answer,
-        "evidence": evidence,
-    })
+    Verdict { id, categories: c.categories.clone(), remove: c.remove, expects_answer: c.expects_answer, evidence }
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use serde_json::json;
 
     use super::*;
 

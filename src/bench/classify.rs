@@ -188,7 +188,8 @@ pub fn run(comments: usize, rounds: usize, seed: u64) -> Report {
         expects_answer,
         // The webhook → hide-call latency part goes here.
         hide: HidePart::NotMeasured(
-            "to be added: from a signed webhook arriving to the platform's hide call going out",
+            "the time from a signed webhook arriving to the platform's hide call going out, for an item the \
+             channel's policy hides, is to be added here",
         ),
     }
 }
@@ -359,7 +360,7 @@ pub fn corpus(count: usize, seed: u64) -> Vec<Comment> {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-const HEADERS: [&str; 6] = ["pass", "what it does", "comments/s", "µs per comment", "MB/s", "÷ baseline"];
+const HEADERS: [&str; 5] = ["pass", "comments/s", "µs per comment", "MB/s", "÷ baseline"];
 
 fn rows(r: &Report) -> Vec<Vec<String>> {
     let rate = |p: &Pass| if p.seconds() > 0.0 { (r.comments * p.rounds.len()) as f64 / p.seconds() } else { 0.0 };
@@ -371,7 +372,6 @@ fn rows(r: &Report) -> Vec<Vec<String>> {
             let mb = if p.seconds() > 0.0 { (r.bytes * p.rounds.len()) as f64 / p.seconds() / 1e6 } else { 0.0 };
             vec![
                 p.name.to_string(),
-                format!("`{}`", p.what),
                 grouped(per_s),
                 if per_s > 0.0 { format!("{:.2}", 1e6 / per_s) } else { "–".into() },
                 format!("{mb:.1}"),
@@ -420,9 +420,11 @@ fn notes(r: &Report) -> Vec<String> {
         format!(
             "Latency of `classify`, one comment at a time: p50 {p50:.1} µs, p99 {p99:.1} µs, max {max:.1} µs (nearest rank)."
         ),
-        "\"comments/s\" is per core: every pass runs on one thread. \"÷ baseline\" is comments/s over the \
-         lower-case-and-split pass's comments/s."
-            .to_string(),
+        format!(
+            "Passes: {}. \"comments/s\" is per core: every pass runs on one thread. \"÷ baseline\" is comments/s \
+             over the first pass's.",
+            r.passes.iter().map(|p| format!("{} = `{}`", p.name, p.what)).collect::<Vec<_>>().join("; ")
+        ),
         format!(
             "Found in the corpus: {}; recommended for removal {}, expecting an answer {} (of {}).",
             found.join(", "),

@@ -2,7 +2,7 @@
 //! read and extend per channel without a programmer.
 //!
 //! ```text
-//! # A comment. Fields are separated by a tab (or by `|`).
+//! # A comment. Fields are separated by a tab (or by `|`, or by two or more spaces).
 //! # kind        pattern                 options
 //! profanity     skit                    stem prefix conf=0.8
 //! insult        idiot                   stem compound person alone=0.45 conf=0.85
@@ -244,13 +244,19 @@ fn strip_comment(line: &str) -> &str {
 }
 
 fn parse_line(line: usize, content: &str, source: Source) -> Result<Entry, LexiconError> {
-    let sep = if content.contains('\t') { '\t' } else { '|' };
-    let fields: Vec<&str> = content.split(sep).map(str::trim).filter(|f| !f.is_empty()).collect();
+    // A tab, else `|`, else two or more spaces (a browser's text box cannot type a tab).
+    let fields: Vec<&str> = if content.contains('\t') {
+        content.split('\t').map(str::trim).filter(|f| !f.is_empty()).collect()
+    } else if content.contains('|') {
+        content.split('|').map(str::trim).filter(|f| !f.is_empty()).collect()
+    } else {
+        content.split("  ").map(str::trim).filter(|f| !f.is_empty()).collect()
+    };
     if fields.len() < 2 {
         return Err(err(
             line,
-            "raden behöver minst två fält åtskilda med tabb eller |: typ (t.ex. insult eller allow) och ord",
-            "the line needs at least two fields separated by a tab or |: kind (e.g. insult or allow) and term",
+            "raden behöver minst två fält åtskilda med tabb, | eller två mellanslag: typ (t.ex. insult eller allow) och ord",
+            "the line needs at least two fields separated by a tab, | or two spaces: kind (e.g. insult or allow) and term",
         ));
     }
     let kind = parse_kind(line, fields[0])?;
@@ -519,7 +525,8 @@ mod tests {
         let l = Lexicon::parse(
             "# kommentar\ninsult\tidiot\tstem compound person alone=0.4 conf=0.9\n\
              allow | Fittja*\nthreat | ska/kommer (att) döda ... dig\ncue:people\tinvandrare\nhate\tohyra\twith=people\n\
-             advertising\tDM:a oss\n",
+             advertising\tDM:a oss\n\
+             insult     sjöviksmupp    stem person  # aligned with spaces\n",
         )
         .unwrap();
         let e = &l.entries[0];
@@ -534,6 +541,7 @@ mod tests {
         assert_eq!(l.entries[2].slots[3], Slot::Gap(GAP_WORDS));
         assert_eq!(l.entries[4].with.as_deref(), Some("people"));
         assert_eq!(l.entries[5].slots.len(), 3, "DM:a is cut like the text: dm, a, oss");
+        assert!(l.entries[6].stem && l.entries[6].person && l.entries[6].pattern == "sjöviksmupp");
     }
 
     #[test]

@@ -60,6 +60,20 @@ impl Hasher for FxHasher {
 }
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// A set of bytes.
+#[derive(Debug, Default, Clone, Copy)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+    #[inline]
+    fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+}
 /// Whole forms by length in characters.
 type ByChars = FxMap<usize, Vec<(Box<str>, Vec<Start>)>>;
 
@@ -100,6 +114,10 @@ pub(crate) struct Matcher {
     head_len: (usize, usize),
     tails: FxMap<Box<str>, Vec<Start>>,
     tail_len: (usize, usize),
+    /// First bytes of the keys in `heads` and `tails`: most positions of a word can be passed
+    /// over without hashing anything.
+    head_first: ByteSet,
+    tail_first: ByteSet,
     /// Whole forms by length in characters, for words with `*`.
     by_chars: ByChars,
 }
@@ -120,6 +138,8 @@ impl Matcher {
             head_len: (usize::MAX, 0),
             tails: FxMap::default(),
             tail_len: (usize::MAX, 0),
+            head_first: ByteSet::default(),
+            tail_first: ByteSet::default(),
             by_chars: FxMap::default(),
         };
         for (i, e) in lexicon.entries.iter().enumerate() {
@@ -149,6 +169,12 @@ impl Matcher {
                     }
                 }
             }
+        }
+        for k in m.heads.keys() {
+            m.head_first.insert(k.as_bytes()[0]);
+        }
+        for k in m.tails.keys() {
+            m.tail_first.insert(k.as_bytes()[0]);
         }
         let mut by_chars = ByChars::default();
         for (k, v) in &m.whole {
@@ -200,7 +226,7 @@ impl Matcher {
         let n = w.len();
         // Heads: every char boundary within the lengths the table holds (the whole word too,
         // for `word*`).
-        if self.head_len.0 <= n {
+        if self.head_len.0 <= n && self.head_first.contains(w.as_bytes()[0]) {
             for (b, _) in w.char_indices().skip(1).chain([(n, ' ')]) {
                 if b < self.head_len.0 {
                     continue;
@@ -231,6 +257,9 @@ impl Matcher {
                 }
                 if len < self.tail_len.0 {
                     break;
+                }
+                if !self.tail_first.contains(w.as_bytes()[b]) {
+                    continue;
                 }
                 if let Some(v) = self.tails.get(&w[b..])
                     && w[..b].chars().count() >= 3

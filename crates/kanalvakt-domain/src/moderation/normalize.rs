@@ -259,6 +259,8 @@ struct Builder<'a> {
     /// Byte offsets in the word being built of an `a` read from `@` or `4`: people write
     /// `j@vla` and `j4vla` for `jävla` as often as for an `a`, so `ä` is tried too.
     leet_a: Vec<usize>,
+    /// A reused buffer for the normalised word.
+    scratch: String,
 }
 
 /// Cut `text` into normalised tokens and sentences.
@@ -272,6 +274,7 @@ pub fn tokenize(text: &str) -> Tokens {
         },
         marks: Vec::new(),
         leet_a: Vec::new(),
+        scratch: String::new(),
     };
     let mut chunk_start = None;
     for (i, c) in text.char_indices() {
@@ -299,7 +302,8 @@ impl Builder<'_> {
     fn chunk(&mut self, start: usize, end: usize) {
         let chunk = &self.text[start..end];
         let trimmed_len = chunk.trim_end_matches(['.', ',', '!', '?', ')', ':', ';', '"', '”', '\'']).len();
-        if trimmed_len > 0 && (looks_like_email(&chunk[..trimmed_len]) || looks_like_url(&chunk[..trimmed_len])) {
+        let maybe_address = chunk[..trimmed_len].contains(['.', '@']);
+        if maybe_address && (looks_like_email(&chunk[..trimmed_len]) || looks_like_url(&chunk[..trimmed_len])) {
             let body = &chunk[..trimmed_len];
             let flag = if looks_like_email(body) && !body.contains('/') { EMAIL } else { URL };
             let lower = body.to_lowercase();
@@ -341,6 +345,26 @@ impl Builder<'_> {
     /// A run of word characters `text[start..end]`: split into words and numbers, symbols read.
     fn run(&mut self, start: usize, end: usize) {
         let run = &self.text[start..end];
+        // Most words are letters only: fold them straight in.
+        if run.chars().all(|c| c.is_alphabetic()) {
+            let mut norm = std::mem::take(&mut self.scratch);
+            norm.clear();
+            let (mut upper, mut lower, mut first_upper) = (0, 0, None);
+            for c in run.chars() {
+                let f = fold(c).unwrap_or(c);
+                first_upper.get_or_insert(c.is_uppercase());
+                if c.is_uppercase() {
+                    upper += 1;
+                } else {
+                    lower += 1;
+                }
+                norm.push(f);
+            }
+            self.leet_a.clear();
+            self.finish_word(start, end, &norm, 0, first_upper, upper, lower);
+            self.scratch = norm;
+            return;
+        }
         let chars: Vec<(usize, char)> = run.char_indices().map(|(o, c)| (start + o, c)).collect();
         let is_letter = |c: char| fold(c).is_some() || is_combining(c);
         let first_letter = chars.iter().position(|&(_, c)| is_letter(c));
@@ -555,6 +579,14 @@ impl Builder<'_> {
         let single = |t: &Token, buf: &str| {
             t.is_word() && !t.has(MENTION) && buf[t.norm.0 as usize..t.norm.1 as usize].chars().count() == 1
         };
+        // Nothing to do unless three one-letter words follow each other somewhere.
+        let mut in_row = 0;
+        if !toks.iter().any(|t| {
+            in_row = if single(t, &self.out.buf) { in_row + 1 } else { 0 };
+            in_row >= 3
+        }) {
+            return;
+        }
         let mut joined: Vec<Token> = Vec::with_capacity(toks.len());
         let mut new_buf = String::new();
         let mut i = 0;

@@ -480,3 +480,69 @@ fn classification_is_sorted_unique_and_scored() {
     assert!(c().classify("").categories.is_empty());
     assert!(!c().classify("").expects_answer);
 }
+
+// Whatever the text, no panic, and every span is on character boundaries of the original.
+#[test]
+fn arbitrary_text_never_breaks_the_rules() {
+    const POOL: [&str; 40] = [
+        "a",
+        "ä",
+        "Å",
+        "ö",
+        "j",
+        "v",
+        "l",
+        "i",
+        "d",
+        "o",
+        "t",
+        "f",
+        "n",
+        "K",
+        "u",
+        "k",
+        " ",
+        "  ",
+        "\n",
+        ".",
+        "!",
+        "?",
+        "-",
+        "*",
+        "@",
+        "4",
+        "0",
+        "1",
+        "$",
+        "©",
+        "a\u{0308}",
+        "\u{030A}",
+        "𝐟",
+        "😡",
+        "www.",
+        ".se",
+        "/",
+        ":-",
+        "kr",
+        "§",
+    ];
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..3000 {
+        let mut text = String::new();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        for _ in 0..(x % 40) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text.push_str(POOL[(x % POOL.len() as u64) as usize]);
+        }
+        for to_visitor in [false, true] {
+            let v = c().classify_in_context(&text, to_visitor);
+            for h in &v.hits {
+                assert_eq!(text.get(h.evidence.start..h.evidence.end), Some(h.evidence.matched.as_str()), "{text:?}");
+            }
+        }
+    }
+}
