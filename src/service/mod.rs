@@ -5,6 +5,7 @@
 
 mod credentials;
 mod duty;
+mod evidence;
 mod inbox;
 mod ingest;
 mod org;

@@ -10,7 +10,7 @@ use kanalvakt_domain::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{Ctx, Result, ServiceError, Services};
+use super::{Ctx, Result, Services};
 use crate::{
     connectors::{
         ActionDone, Connector, ConnectorError, PlatformAction, graph::GraphConnector, mastodon::MastodonConnector,
@@ -203,78 +203,5 @@ impl Services {
         self.store.audit(&mut tx, entry, now).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// The evidence package of a removal (MOD-6), for a police report or the security
-    /// coordinator: each saved record exactly as saved with its SHA-256 (recomputed here, so a
-    /// changed record shows), the decision, the case's history, and the audit entries about it.
-    /// Fetching it is itself audited: evidence leaves the system.
-    pub async fn evidence_package(&self, ctx: &Ctx, case_id: i64) -> Result<serde_json::Value> {
-        let case = self.case_for(ctx, case_id).await?;
-        let removals = self.store.removals_of_case(case_id).await?;
-        if removals.is_empty() {
-            return Err(ServiceError::NotFound);
-        }
-        let events = self.store.case_events(case_id).await?;
-        let audit = self
-            .store
-            .audit_entries(&crate::storage::AuditFilter {
-                channel: Some(case.channel_id),
-                action: Some("case.".into()),
-                limit: 1000,
-                ..Default::default()
-            })
-            .await?
-            .into_iter()
-            .filter(|a| a.entry.object_type == "case" && a.entry.object_id == case_id.to_string())
-            .map(|a| json!({ "seq": a.entry.seq, "at": a.entry.at, "action": a.entry.action, "actor": a.entry.actor_name, "hash": a.hash }))
-            .collect::<Vec<_>>();
-        let records = removals
-            .iter()
-            .map(|r| {
-                let sha = hex(&Sha256::digest(r.record.as_bytes()));
-                json!({
-                    "removal": r.id,
-                    "action": r.action,
-                    "category": r.category,
-                    "rule": r.rule,
-                    "reason": r.reason,
-                    "saved_at": ts(r.saved_at),
-                    "carried_out_at": r.done_at.map(ts),
-                    "record_sha256": r.record_sha256,
-                    "record_sha256_now": sha,
-                    "intact": sha == r.record_sha256,
-                    "record": serde_json::from_str::<serde_json::Value>(&r.record).unwrap_or_default(),
-                })
-            })
-            .collect::<Vec<_>>();
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let entry = ctx.audit("case.evidence_export", "case", case_id, Some(case.channel_id));
-        self.store.audit(&mut tx, entry, now).await?;
-        tx.commit().await?;
-        Ok(json!({
-            "schema": "kanalvakt.evidence-package/1",
-            "municipality": self.municipality.name,
-            "exported_at": ts(now),
-            "exported_by": ctx.name,
-            "case": {
-                "id": case.id,
-                "channel": case.channel_name,
-                "platform": case.platform.code(),
-                "state": case.state.code(),
-                "decision": case.decision,
-                "category": case.decision_category,
-                "rule": case.decision_rule,
-                "reason": case.reason,
-                "closed_at": case.closed_at.map(ts),
-                "closed_by": case.closed_by_name,
-            },
-            "sender": { "platform_id": case.author_platform_id, "name": case.author_name, "profile_url": case.author_url },
-            "records": records,
-            "history": events,
-            "audit": audit,
-            "note": "Varje post i records är det som sparades före borttagningen; record_sha256 är SHA-256 av posten som den sparades (UTF-8 JSON). Granskningsloggen är hashkedjad: kontrollera med `kanalvakt audit verify`.",
-        }))
     }
 }

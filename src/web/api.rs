@@ -51,6 +51,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/party-links/{id}"),
     ("post", "/api/v1/tokens"),
     ("delete", "/api/v1/tokens/{id}"),
+    ("get", "/api/v1/cases"),
+    ("get", "/api/v1/cases/{id}"),
+    ("post", "/api/v1/cases/{id}/decision"),
 ];
 
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -74,13 +77,16 @@ pub fn router() -> Router<AppState> {
         .route("/party-links/{id}", delete(delete_party_link))
         .route("/tokens", post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
+        .route("/cases", get(super::api_cases::list))
+        .route("/cases/{id}", get(super::api_cases::get_case))
+        .route("/cases/{id}/decision", post(super::api_cases::decide))
         .fallback(api_not_found)
 }
 
 type ApiResult = Result<Response, ApiError>;
 
 /// A caller authenticated by a personal API token.
-pub struct ApiUser(Ctx);
+pub struct ApiUser(pub Ctx);
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
@@ -106,7 +112,7 @@ impl FromRequestParts<AppState> for ApiUser {
 }
 
 /// Parse a JSON body with an error that says where it went wrong.
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+pub(super) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -117,7 +123,7 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     })
 }
 
-fn id(s: &str) -> Result<i64, ApiError> {
+pub(super) fn id(s: &str) -> Result<i64, ApiError> {
     s.parse().map_err(|_| {
         ApiError::new(
             StatusCode::NOT_FOUND,

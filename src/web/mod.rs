@@ -3,6 +3,7 @@
 //! and the domain.
 
 pub mod api;
+mod api_cases;
 mod auth;
 mod error;
 mod flode;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/app/inkorg/{id}/ta-bort", post(staff::remove))
         .route("/app/inkorg/{id}/visa-igen", post(staff::unhide))
         .route("/app/inkorg/{id}/bevis.json", get(staff::evidence_json))
+        .route("/app/inkorg/{id}/bevis.pdf", get(staff::evidence_pdf))
         .route("/app/statistik", get(staff::statistics))
         .route("/app/statistik.csv", get(staff::statistics_csv))
         .route("/app/franvaro", get(staff::absences).post(staff::add_absence))

@@ -35,10 +35,15 @@ async fn store_token(app: &TestApp) -> i64 {
 /// A visitor's comment on the page's post, delivered as Meta delivers it, and put on the fake
 /// platform so it can be hidden or answered there.
 async fn comment(app: &TestApp, id: &str, message: &str) -> CaseRow {
+    comment_under(app, id, "1234567890_555001", message).await
+}
+
+/// As `comment`, answering `parent` (a post or another comment).
+async fn comment_under(app: &TestApp, id: &str, parent: &str, message: &str) -> CaseRow {
     app.graph
         .insert(id, json!({"can_hide": true, "is_hidden": false, "from": {"id": "9001", "name": "Anna Svensson"}}));
     let body = json!({"object": "page", "entry": [{"id": KOMMUN_PAGE, "time": 1764255600, "changes": [{"field": "feed", "value": {
-        "item": "comment", "verb": "add", "comment_id": id, "post_id": "1234567890_555001", "parent_id": "1234567890_555001",
+        "item": "comment", "verb": "add", "comment_id": id, "post_id": "1234567890_555001", "parent_id": parent,
         "from": {"id": "9001", "name": "Anna Svensson"}, "created_time": 1764255000, "message": message
     }}]}]})
     .to_string();
@@ -121,6 +126,19 @@ scenario!(personal_data_by_webhook_is_saved_then_hidden, |app| {
     let ev = ev.json();
     assert_eq!(ev["records"][0]["intact"], json!(true));
     assert_eq!(ev["sender"]["name"], json!("Anna Svensson"));
+    // The same as PDF/A, with the record's hash in it.
+    let pdf = app.page(&s, &format!("/app/inkorg/{}/bevis.pdf", case.id)).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.text.starts_with("%PDF-"));
+    assert!(pdf.text.contains("pdfaid:part"), "PDF/A identification in the XMP metadata");
+    let exports = app
+        .svc
+        .store
+        .audit_entries(&AuditFilter { action: Some("case.evidence".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(exports.len(), 2, "each export is audited");
 });
 
 // REQ MOD-8: lawful harsh criticism of the municipality, its decisions and its politicians is not
@@ -180,6 +198,13 @@ scenario!(a_question_is_answered_through_the_platform, |app| {
     let reply = app.svc.store.items_of(ch, 1000).await.unwrap().into_iter().find(|i| i.text == answer).unwrap();
     assert_eq!(reply.external_id, format!("{id}9"), "the platform's id for the reply");
     assert_eq!(reply.parent_external_id.as_deref(), Some(id));
+
+    // REQ MON-3: the person who wrote the answer follows the discussion under it: a comment on
+    // Kim's answer is Kim's case.
+    let follow_up =
+        comment_under(&app, "555001_920002", &reply.external_id, "Tack! Gäller det även på lördagar?").await;
+    assert_eq!(follow_up.assignee_id, Some(app.person_id("kim").await));
+    assert_eq!(follow_up.state, CaseState::Assigned);
 
     // REQ ROLE-3: the answer counts in the response statistics, on the page and in the CSV.
     let stats = app.page(&s, "/app/statistik").await;
@@ -417,3 +442,32 @@ pub async fn browser_cases(app: &TestApp) -> (i64, i64) {
     let t = comment(app, "555001_990002", "Kim Lindqvist är en jävla idiot som borde sparkas").await;
     (q.id, t.id)
 }
+
+// REQ MOD-1: the inbox through the JSON API: the same cases and the same rules.
+scenario!(cases_through_the_api, |app| {
+    let case = comment(&app, "555001_980001", "Tack för informationen om vägarbetet!").await;
+    let token = app.api_token("kim").await;
+    let list = app.api(Method::GET, "/api/v1/cases?state=open", &token, None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.json().as_array().unwrap().iter().any(|c| c["id"] == json!(case.id)));
+    let path = format!("/api/v1/cases/{}/decision", case.id);
+    let refused =
+        app.api(Method::POST, &path, &token, Some(json!({"decision": "no_action", "why": "minor_importance"}))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
+    let done = app
+        .api(
+            Method::POST,
+            &path,
+            &token,
+            Some(json!({"decision": "no_action", "why": "minor_importance", "reason": "Tack, inget att besvara"})),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert_eq!(done.json()["case"]["state"], json!("no_action"));
+    let one = app.api(Method::GET, &format!("/api/v1/cases/{}", case.id), &token, None).await;
+    assert_eq!(one.json()["case"]["reason"], json!("Tack, inget att besvara"));
+    // Someone who may not see the channel gets 404.
+    let david = app.api_token("david").await;
+    let hidden = app.api(Method::GET, &format!("/api/v1/cases/{}", case.id), &david, None).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+});

@@ -269,3 +269,16 @@ fn fifty_pages() {
         std::fs::write(PathBuf::from(&path).join("evidence.pdf"), render(&evidence()).unwrap()).unwrap();
     }
 }
+
+#[test]
+fn table_cells_with_long_unbroken_values_render() {
+    // A hash or a URL in a table cell is a text in chunks (an array); the table must not
+    // flatten it into separate cells.
+    let mut doc = evidence();
+    doc.blocks.push(Block::Table {
+        header: vec!["Källa".into(), "SHA-256".into()],
+        rows: vec![vec!["https://example.org/a/very/long/path/without/any/spaces/at/all.jpg".into(), "ab".repeat(32)]],
+    });
+    let pdf = render(&doc).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+}

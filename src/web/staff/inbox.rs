@@ -472,6 +472,24 @@ pub async fn evidence_json(
         .into_response())
 }
 
+/// The same evidence package as a PDF/A document.
+pub async fn evidence_pdf(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    let pdf = st.svc.evidence_pdf(&staff.ctx, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"bevis-arende-{id}.pdf\"")),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
 #[derive(Template)]
 #[template(path = "unanswered.html")]
 struct UnansweredPage {

@@ -23,8 +23,8 @@ pub use channels::{
 pub use credentials::{add_credential, credentials, reveal_credential};
 pub use dashboard::dashboard;
 pub use inbox::{
-    answer, bulk, case, counts as inbox_counts, evidence_json, forward, inbox, no_action, registry, remove, take,
-    unanswered, unhide,
+    answer, bulk, case, counts as inbox_counts, evidence_json, evidence_pdf, forward, inbox, no_action, registry,
+    remove, take, unanswered, unhide,
 };
 pub use moderation::{moderation_settings, save_moderation_settings};
 pub use organisation::organisation;
