@@ -161,7 +161,7 @@ impl Services {
         let verdict = rules.classifier.classify_in_context(&item.text, to_visitor);
         let auto = kanalvakt_domain::moderation::decide(&rules.policy, &verdict, &rules.caps);
         let (due, due_kind) = case::deadline(
-            item.platform_time.unwrap_or(now).min(now),
+            arrival(item.platform_time, now),
             rules.promise,
             rules.removal_hours,
             verdict.remove,
@@ -230,6 +230,19 @@ impl Services {
     }
 }
 
+/// How far back a platform's own time counts as the arrival. A deadline runs from when the
+/// visitor wrote (the platform's time), but content captured long afterwards — a first import of
+/// a channel's history, a webhook subscription added late — would open cases already years
+/// overdue and escalate them all at once; those count from their capture instead.
+pub const BACKFILL_AFTER: chrono::Duration = chrono::Duration::days(7);
+
+fn arrival(platform_time: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
+    match platform_time {
+        Some(t) if t <= now && now - t <= BACKFILL_AFTER => t,
+        _ => now,
+    }
+}
+
 /// A stored policy; none stored (or an unreadable one, which is logged) means the default.
 fn parse_policy(channel: ChannelId, json: &str) -> ModerationPolicy {
     if json.trim().is_empty() {
@@ -280,4 +293,21 @@ fn arrival_record(
         "classification": { "categories": verdict.categories, "hits": verdict.hits },
     })
     .to_string()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_run_from_the_platform_time_unless_captured_long_after() {
+        // REQ MOD-3
+        let now = DateTime::parse_from_rfc3339("2026-11-30T10:00:00Z").unwrap().with_timezone(&Utc);
+        let hour_ago = now - chrono::Duration::hours(1);
+        assert_eq!(arrival(Some(hour_ago), now), hour_ago);
+        assert_eq!(arrival(Some(now - chrono::Duration::days(400)), now), now, "a backfill counts from capture");
+        assert_eq!(arrival(Some(now + chrono::Duration::hours(2)), now), now, "a clock ahead of ours");
+        assert_eq!(arrival(None, now), now);
+    }
 }

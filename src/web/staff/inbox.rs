@@ -227,6 +227,16 @@ impl CasePage {
         }
         .to_string()
     }
+    fn action_label(&self, action: &str, category: &str) -> String {
+        let l = self.p.lang;
+        let what = match action {
+            "hide" => l.t("Dold", "Hidden"),
+            _ => l.t("Raderad", "Deleted"),
+        };
+        let cat =
+            Category::parse(category).map(|c| c.label().get(l).to_string()).unwrap_or_else(|| category.to_string());
+        format!("{what} ({cat})")
+    }
     fn pct(&self, c: &f32) -> String {
         format!("{:.0} %", c * 100.0)
     }
