@@ -228,7 +228,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(kanalvakt::classify_cli::run(lexicon.as_deref()));
     }
     if let Command::Bench { command: BenchCommand::Classify(args) } = &cli.command {
-        return Ok(kanalvakt::bench::classify::cli(args));
+        return Ok(kanalvakt::bench::classify::cli(args).await);
     }
     if let Command::Bench { command: BenchCommand::Ingest(args) } = cli.command {
         return kanalvakt::bench::cli_ingest(args).await;

@@ -352,8 +352,10 @@ impl Services {
         tx.commit().await?;
         let removal = self.store.removal(removal_id).await?;
         Ok(match self.carry_out(&removal).await? {
-            Ok(()) => RemovalOutcome::Done,
-            Err(e) => RemovalOutcome::Pending(e),
+            Some(Ok(())) => RemovalOutcome::Done,
+            Some(Err(e)) => RemovalOutcome::Pending(e),
+            // The background worker took it first; it reports in the case.
+            None => RemovalOutcome::Pending("Kanalvakt håller redan på att utföra den / already in progress".into()),
         })
     }
 

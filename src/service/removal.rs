@@ -37,6 +37,9 @@ impl PlatformConnector {
 /// open and shows the error, so a person sees it.
 pub const MAX_REMOVAL_ATTEMPTS: i64 = 8;
 
+/// How long one attempt holds a removal (the platform call has a 30 s timeout).
+const REMOVAL_LEASE: Duration = Duration::minutes(2);
+
 impl Services {
     /// The connector for a channel, with its stored access token.
     pub async fn connector_for(&self, ch: &ChannelRow) -> std::result::Result<PlatformConnector, ConnectorError> {
@@ -115,16 +118,20 @@ impl Services {
     pub async fn carry_out_removals(&self) -> Result<usize> {
         let mut done = 0;
         for r in self.store.pending_removals(self.now(), MAX_REMOVAL_ATTEMPTS).await? {
-            if self.carry_out(&r).await?.is_ok() {
+            if let Some(Ok(())) = self.carry_out(&r).await? {
                 done += 1;
             }
         }
         Ok(done)
     }
 
-    /// Ask the platform to carry out one saved removal. `Ok(Err(message))` when the platform
-    /// could not; the removal is then retried later.
-    pub(crate) async fn carry_out(&self, r: &RemovalRow) -> Result<std::result::Result<(), String>> {
+    /// Ask the platform to carry out one saved removal. `Ok(None)` when another task holds it;
+    /// `Ok(Some(Err(message)))` when the platform could not, and it is retried later.
+    pub(crate) async fn carry_out(&self, r: &RemovalRow) -> Result<Option<std::result::Result<(), String>>> {
+        let claimed_at = self.now();
+        if !self.store.claim_removal(r.id, claimed_at, claimed_at + REMOVAL_LEASE).await? {
+            return Ok(None);
+        }
         let case = self.store.case(r.case_id).await?;
         let ch = self.store.channel(case.channel_id).await?;
         let manual = ch.platform.capabilities().delivery == Delivery::Manual;
@@ -145,14 +152,14 @@ impl Services {
         match outcome {
             Ok(()) => {
                 self.finish_removal(r, &case, now).await?;
-                Ok(Ok(()))
+                Ok(Some(Ok(())))
             }
             Err(e) => {
                 let msg = e.to_string();
                 let wait = Duration::minutes(2_i64.pow(u32::try_from(r.attempts.clamp(0, 10)).unwrap_or(10)));
                 self.store.removal_failed(r.id, &msg, now + wait).await?;
                 tracing::warn!(removal = r.id, case = case.id, error = %msg, "the platform did not carry out a removal; retrying later");
-                Ok(Err(msg))
+                Ok(Some(Err(msg)))
             }
         }
     }

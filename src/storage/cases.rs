@@ -579,6 +579,21 @@ impl Store {
         rows.iter().map(removal_row).collect()
     }
 
+    /// Claim a pending removal for one attempt until `until`: `false` if another task (or
+    /// instance) holds it or it is done, so one removal is never sent to the platform twice at
+    /// once. A failed attempt sets the next time itself; a crashed one is free again at `until`.
+    pub async fn claim_removal(&self, id: i64, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE removals SET next_attempt_at = $1 WHERE id = $2 AND done_at IS NULL AND next_attempt_at <= $3",
+        )
+        .bind(ts(until))
+        .bind(id)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     /// Mark a removal done; `false` if another worker already did.
     pub async fn removal_done(&self, conn: &mut AnyConnection, id: i64, now: DateTime<Utc>) -> Result<bool> {
         let r = sqlx::query("UPDATE removals SET done_at = $1, last_error = NULL WHERE id = $2 AND done_at IS NULL")

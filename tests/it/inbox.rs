@@ -471,3 +471,27 @@ scenario!(cases_through_the_api, |app| {
     let hidden = app.api(Method::GET, &format!("/api/v1/cases/{}", case.id), &david, None).await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
 });
+
+// REQ MOD-6: sweeps that overlap (each webhook delivery starts one, the worker another) never
+// send the same removal to the platform twice.
+scenario!(overlapping_sweeps_hide_each_comment_once, |app| {
+    store_token(&app).await;
+    let ids: Vec<String> = (0..4).map(|i| format!("555001_99100{i}")).collect();
+    for id in &ids {
+        comment(&app, id, &format!("Hans personnummer är {PNR}")).await;
+    }
+    let (a, b, c) =
+        tokio::join!(app.svc.carry_out_removals(), app.svc.carry_out_removals(), app.svc.carry_out_removals());
+    a.unwrap();
+    b.unwrap();
+    c.unwrap();
+    for id in &ids {
+        assert!(wait_for_write(&app, id).await);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for id in &ids {
+        let hides = app.graph.writes().iter().filter(|w| w.path.ends_with(id.as_str())).count();
+        assert_eq!(hides, 1, "{id} hidden exactly once");
+        assert_eq!(case_of(&app, id).await.state, CaseState::Hidden);
+    }
+});
