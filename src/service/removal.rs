@@ -129,7 +129,11 @@ impl Services {
     /// `Ok(Some(Err(message)))` when the platform could not, and it is retried later.
     pub(crate) async fn carry_out(&self, r: &RemovalRow) -> Result<Option<std::result::Result<(), String>>> {
         let claimed_at = self.now();
-        if !self.store.claim_removal(r.id, claimed_at, claimed_at + REMOVAL_LEASE).await? {
+        // Through a write transaction: on SQLite writers queue on one lock instead of retrying busy.
+        let mut tx = self.store.begin().await?;
+        let claimed = self.store.claim_removal(tx.conn(), r.id, claimed_at, claimed_at + REMOVAL_LEASE).await?;
+        tx.commit().await?;
+        if !claimed {
             return Ok(None);
         }
         let case = self.store.case(r.case_id).await?;
@@ -157,7 +161,9 @@ impl Services {
             Err(e) => {
                 let msg = e.to_string();
                 let wait = Duration::minutes(2_i64.pow(u32::try_from(r.attempts.clamp(0, 10)).unwrap_or(10)));
-                self.store.removal_failed(r.id, &msg, now + wait).await?;
+                let mut tx = self.store.begin().await?;
+                self.store.removal_failed(tx.conn(), r.id, &msg, now + wait).await?;
+                tx.commit().await?;
                 tracing::warn!(removal = r.id, case = case.id, error = %msg, "the platform did not carry out a removal; retrying later");
                 Ok(Some(Err(msg)))
             }

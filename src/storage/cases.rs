@@ -582,14 +582,20 @@ impl Store {
     /// Claim a pending removal for one attempt until `until`: `false` if another task (or
     /// instance) holds it or it is done, so one removal is never sent to the platform twice at
     /// once. A failed attempt sets the next time itself; a crashed one is free again at `until`.
-    pub async fn claim_removal(&self, id: i64, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
+    pub async fn claim_removal(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
         let r = sqlx::query(
             "UPDATE removals SET next_attempt_at = $1 WHERE id = $2 AND done_at IS NULL AND next_attempt_at <= $3",
         )
         .bind(ts(until))
         .bind(id)
         .bind(ts(now))
-        .execute(&self.pool)
+        .execute(conn)
         .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -604,12 +610,18 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    pub async fn removal_failed(&self, id: i64, error: &str, next: DateTime<Utc>) -> Result<()> {
+    pub async fn removal_failed(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        error: &str,
+        next: DateTime<Utc>,
+    ) -> Result<()> {
         sqlx::query("UPDATE removals SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
             .bind(error)
             .bind(ts(next))
             .bind(id)
-            .execute(&self.pool)
+            .execute(conn)
             .await?;
         Ok(())
     }
