@@ -352,6 +352,15 @@ scenario!(forwards_registry_copies_and_the_daily_summary, |app| {
     assert_eq!(closed.forwarded_to, Some(nils));
     let mail = app.svc.store.outbox_keys(&format!("case-forward-{}", case.id)).await.unwrap();
     assert_eq!(mail[0].1, app.svc.store.person(nils).await.unwrap().email);
+    // The outbox goes out through SMTP, once.
+    let (port, smtp) = crate::notify::fake_smtp().await;
+    let mailer =
+        kanalvakt::notify::Mailer::new(&format!("smtp://127.0.0.1:{port}"), "Kanalvakt <kanalvakt@sjovik.se>").unwrap();
+    assert!(kanalvakt::notify::send_outbox(&app.svc, &mailer).await.unwrap() >= 1);
+    assert_eq!(kanalvakt::notify::send_outbox(&app.svc, &mailer).await.unwrap(), 0, "sent once");
+    let sent = smtp.lock().unwrap().clone();
+    let forward = sent.iter().find(|(to, _)| to.contains(&mail[0].1)).expect("the forward was mailed");
+    assert!(forward.1.contains("Kan du svara om protokollen?"), "the note is in the mail");
 
     // A direct message recorded by hand.
     let ch = app.channel_id("Sjöviks kommun", "facebook").await;
