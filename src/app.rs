@@ -108,6 +108,15 @@ pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Re
             }
         });
     }
+    // Items stored before the search index existed are indexed in the background.
+    let indexer = svc.clone();
+    tokio::spawn(async move {
+        match indexer.index_missing().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(items = n, "indexed items for search"),
+            Err(e) => tracing::error!(error = %e, "items could not be indexed for search"),
+        }
+    });
     // Removals waiting for the platform, overdue cases, the daily summary and the outbox.
     tokio::spawn(moderation_worker(svc.clone(), mailer, std::time::Duration::from_secs(30)));
     web::serve(state(config, svc)?, listener).await.context("the web server stopped")?;

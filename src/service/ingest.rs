@@ -5,6 +5,7 @@ use kanalvakt_domain::{
     ChannelId,
     audit::hex,
     item::{IngestEvent, version_hash},
+    search,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -87,6 +88,9 @@ impl Services {
                     let added = self.store.insert_version(tx.conn(), item_id, item, &hash, now).await?;
                     if added {
                         self.store.queue_media(tx.conn(), item_id, &item.media, now).await?;
+                        // The index follows the current text (and the sender), in the same transaction.
+                        let terms = search::index_text(&format!("{} {}", item.author.name, item.text));
+                        self.store.index_item(tx.conn(), item_id, &terms).await?;
                     }
                     match (is_new, added) {
                         (true, _) => {

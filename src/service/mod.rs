@@ -11,6 +11,7 @@ mod ingest;
 mod org;
 mod register;
 mod removal;
+mod search;
 mod triage;
 
 use std::{

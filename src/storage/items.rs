@@ -55,7 +55,7 @@ fn opt_ts(r: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
     r.try_get::<Option<String>, _>(col)?.as_deref().map(parse_ts).transpose()
 }
 
-fn item_from(r: &AnyRow) -> Result<ItemRow> {
+pub(super) fn item_from(r: &AnyRow) -> Result<ItemRow> {
     let kind: String = r.try_get("kind")?;
     let direction: String = r.try_get("direction")?;
     let state: String = r.try_get("state")?;
@@ -224,6 +224,20 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(item_from).collect()
+    }
+
+    /// One item with its current text.
+    pub async fn item(&self, id: i64) -> Result<ItemRow> {
+        let r = sqlx::query(
+            "SELECT i.*, v.text, (SELECT COUNT(*) FROM item_versions x WHERE x.item_id = i.id) AS versions \
+             FROM items i JOIN item_versions v ON v.item_id = i.id AND v.version_hash = i.current_version_hash \
+             WHERE i.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        item_from(&r)
     }
 
     /// An item's surroundings: what it answers, its siblings and its answers, oldest first.

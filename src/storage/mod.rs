@@ -14,6 +14,7 @@ mod media;
 mod org;
 mod party;
 mod polling;
+mod search;
 mod sessions;
 
 use std::{str::FromStr, sync::Arc, time::Duration};

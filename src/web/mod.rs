@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/app/inkorg/{id}/visa-igen", post(staff::unhide))
         .route("/app/inkorg/{id}/bevis.json", get(staff::evidence_json))
         .route("/app/inkorg/{id}/bevis.pdf", get(staff::evidence_pdf))
+        .route("/app/sok", get(staff::search))
         .route("/app/statistik", get(staff::statistics))
         .route("/app/statistik.csv", get(staff::statistics_csv))
         .route("/app/franvaro", get(staff::absences).post(staff::add_absence))

@@ -27,6 +27,7 @@ mod polling;
 mod public;
 mod register;
 mod roles;
+mod search;
 mod webhooks;
 
 pub use harness::*;

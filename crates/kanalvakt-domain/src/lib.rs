@@ -18,6 +18,7 @@ pub mod org;
 pub mod plan;
 pub mod presentation;
 pub mod response_stats;
+pub mod search;
 pub mod sweden;
 pub mod validation;
 pub mod verify;

@@ -11,6 +11,7 @@ mod inbox;
 mod moderation;
 mod organisation;
 mod party;
+mod search;
 mod stats;
 mod tokens;
 
@@ -29,6 +30,7 @@ pub use inbox::{
 pub use moderation::{moderation_settings, save_moderation_settings};
 pub use organisation::organisation;
 pub use party::{add_party_link, delete_party_link, party_links};
+pub use search::search;
 pub use stats::{statistics, statistics_csv};
 pub use tokens::{api_tokens, create_api_token, revoke_api_token};
 
