@@ -504,3 +504,29 @@ scenario!(overlapping_sweeps_hide_each_comment_once, |app| {
         assert_eq!(case_of(&app, id).await.state, CaseState::Hidden);
     }
 });
+
+// REQ MOD-4: a channel's own rules: a lexicon that does not parse is refused by line and nothing
+// is saved; a saved word and policy apply to the next comment, and the change is audited.
+scenario!(channel_rules_extend_the_lexicon, |app| {
+    let ch = app.channel_id("Sjöviks kommun", "facebook").await;
+    let s = app.login("kim").await;
+    let path = format!("/app/kanaler/{ch}/moderering");
+    assert_eq!(app.page(&s, &path).await.status, StatusCode::OK);
+    let bad =
+        app.post(&s, &path, &[("hide_advertising", "hide"), ("lexicon", "advertising  ok\nnonsense-kind  ord")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("Rad 2"), "the error names the line");
+    assert_eq!(app.svc.store.moderation_settings(ch).await.unwrap().1, "", "nothing saved");
+    let good =
+        app.post(&s, &path, &[("hide_advertising", "hide"), ("lexicon", "advertising  sjövikskorv  conf=0.9")]).await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.text);
+    let case = comment(&app, "555001_995001", "Köp Sjövikskorv, bästa priset i stan").await;
+    assert!(case.categories.contains(&Category::Advertising), "{:?}", case.categories);
+    let audit = app
+        .svc
+        .store
+        .audit_entries(&AuditFilter { action: Some("channel.moderation".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+});
