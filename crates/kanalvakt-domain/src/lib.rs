@@ -17,6 +17,7 @@ pub mod moderation;
 pub mod org;
 pub mod plan;
 pub mod presentation;
+pub mod registration;
 pub mod response_stats;
 pub mod search;
 pub mod sweden;
