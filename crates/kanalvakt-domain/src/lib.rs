@@ -19,6 +19,7 @@ pub mod plan;
 pub mod presentation;
 pub mod registration;
 pub mod response_stats;
+pub mod retention;
 pub mod search;
 pub mod sweden;
 pub mod validation;
