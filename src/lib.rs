@@ -2,6 +2,7 @@
 //! social-media channels. See ARCHITECTURE.md for the map.
 
 pub mod app;
+pub mod archive;
 pub mod bench;
 pub mod classify_cli;
 pub mod config;

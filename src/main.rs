@@ -90,6 +90,11 @@ enum Command {
         #[arg(long)]
         lexicon: Option<PathBuf>,
     },
+    /// Export records for archiving (REC-6, REC-8).
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Benchmarks (not tests), each beside a baseline measured in the same run.
     Bench {
         #[command(subcommand)]
@@ -105,6 +110,26 @@ enum BenchCommand {
     /// The rule engine's comments per second per core on a generated Swedish corpus, beside a
     /// plain lower-case-and-split pass over the same texts.
     Classify(kanalvakt::bench::classify::ClassifyArgs),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Write a channel's records for a period as an E-ARK SIP 2.1 / FGS Paketstruktur 2.0
+    /// package (a folder named by its OBJID inside --out); progress goes to standard error.
+    Sip {
+        /// The channel's id (see /app/kanaler).
+        #[arg(long)]
+        channel: i64,
+        /// First day, Swedish date (2026-01-01).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day, inclusive.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Directory to write the package folder in.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -324,6 +349,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(1));
             }
+        }
+        Command::Export { command: ExportCommand::Sip { channel, from, to, out } } => {
+            let req = kanalvakt::archive::SipRequest {
+                channel,
+                from,
+                to,
+                out,
+                media_root: config.data_dir.join("media"),
+                created: svc.now(),
+            };
+            let report = kanalvakt::archive::export_sip(&svc, &req, |n, total| {
+                if n % 100 == 0 || n == total {
+                    eprintln!("{n}/{total} poster skrivna / items written");
+                }
+            })
+            .await?;
+            println!(
+                "{} ({} items, {} media files, {} media not in the store)",
+                report.root.display(),
+                report.items,
+                report.media,
+                report.media_missing
+            );
         }
         Command::Key { .. }
         | Command::Feed { .. }
