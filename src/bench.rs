@@ -604,15 +604,10 @@ fn batch(body: String, channel: ChannelId, expected: usize) -> anyhow::Result<Ba
     Ok(Batch { body, signature, events, rows })
 }
 
-async fn webhook_part(opts: &IngestOptions, scratch: &Scratch) -> anyhow::Result<WebhookResult> {
-    eprintln!("bench: seeding three fresh {} databases with the demo municipality…", scratch.backend.name());
-    let (app_svc, channel) = seeded(&scratch.urls[0]).await?;
-    let (ingest_svc, ingest_channel) = seeded(&scratch.urls[1]).await?;
-    let (raw_svc, raw_channel) = seeded(&scratch.urls[2]).await?;
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let config = Config {
+/// The configuration of the real application a benchmark starts on loopback, on the first of
+/// the scratch databases, with the bench's Meta app secret.
+fn app_config(addr: std::net::SocketAddr, scratch: &Scratch, graph_base: &str) -> Config {
+    Config {
         listen: addr,
         data_dir: scratch.dir.clone(),
         database_url: scratch.urls[0].clone(),
@@ -624,10 +619,21 @@ async fn webhook_part(opts: &IngestOptions, scratch: &Scratch) -> anyhow::Result
         municipality: municipality(),
         oidc: None,
         calendar: Default::default(),
-        graph_base_url: crate::connectors::graph::GRAPH_BASE.into(),
+        graph_base_url: graph_base.into(),
         meta: Some(meta::MetaConfig { app_secret: APP_SECRET.into(), verify_token: VERIFY_TOKEN.into() }),
         mail: None,
-    };
+    }
+}
+
+async fn webhook_part(opts: &IngestOptions, scratch: &Scratch) -> anyhow::Result<WebhookResult> {
+    eprintln!("bench: seeding three fresh {} databases with the demo municipality…", scratch.backend.name());
+    let (app_svc, channel) = seeded(&scratch.urls[0]).await?;
+    let (ingest_svc, ingest_channel) = seeded(&scratch.urls[1]).await?;
+    let (raw_svc, raw_channel) = seeded(&scratch.urls[2]).await?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let config = app_config(addr, scratch, crate::connectors::graph::GRAPH_BASE);
     let state = app::state(config, app_svc.clone())?;
     let server = tokio::spawn(async move {
         if let Err(e) = crate::web::serve(state, listener).await {

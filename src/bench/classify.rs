@@ -68,14 +68,9 @@ use serde_json::json;
 use sqlx::Row;
 use tokio::sync::watch;
 
-use super::{
-    APP_SECRET, Batch, Latency, Machine, PAGE, Scratch, VERIFY_TOKEN, batch, grouped, municipality, percentile, post,
-    seeded, table,
-};
+use super::{APP_SECRET, Batch, Latency, Machine, PAGE, Scratch, batch, grouped, percentile, post, seeded, table};
 use crate::{
     app,
-    config::Config,
-    connectors::meta,
     service::{Ctx, Setup},
 };
 
@@ -653,22 +648,7 @@ async fn hide_on(opts: &HideOptions, scratch: &Scratch) -> anyhow::Result<(HideR
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let config = Config {
-        listen: addr,
-        data_dir: scratch.dir.clone(),
-        database_url: scratch.urls[0].clone(),
-        credentials_key: None,
-        credentials_key_file: scratch.dir.join("credentials.key"),
-        public_url: format!("http://{addr}"),
-        secure_cookies: false,
-        session_hours: 8,
-        municipality: municipality(),
-        oidc: None,
-        calendar: Default::default(),
-        graph_base_url: svc.setup.graph_base.clone(),
-        meta: Some(meta::MetaConfig { app_secret: APP_SECRET.into(), verify_token: VERIFY_TOKEN.into() }),
-        mail: None,
-    };
+    let config = super::app_config(addr, scratch, &svc.setup.graph_base);
     let state = app::state(config, svc.clone())?;
     let server = tokio::spawn(async move {
         if let Err(e) = crate::web::serve(state, listener).await {
@@ -1243,7 +1223,14 @@ mod tests {
         let d = pnr_deliveries(5, 777_009, 3).unwrap();
         assert_eq!(d.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["777009_1", "777009_2", "777009_3"]);
         assert!(d[0].1.body.contains("\"comment_id\":\"777009_1\""), "{}", d[0].1.body);
-        assert!(meta::verify_signature(APP_SECRET.as_bytes(), d[0].1.body.as_bytes(), Some(&d[0].1.signature)).is_ok());
+        assert!(
+            crate::connectors::meta::verify_signature(
+                APP_SECRET.as_bytes(),
+                d[0].1.body.as_bytes(),
+                Some(&d[0].1.signature)
+            )
+            .is_ok()
+        );
     }
 
     #[test]
