@@ -281,7 +281,13 @@ pub async fn export_sip(
     if req.to < req.from {
         bail!("--to ({}) is before --from ({})", req.to, req.from);
     }
-    let channel = svc.store.channel(req.channel).await.with_context(|| format!("no channel {}", req.channel))?;
+    let channel = svc.store.channel(req.channel).await.map_err(|e| match e {
+        crate::storage::StoreError::NotFound => anyhow::anyhow!(
+            "det finns ingen kanal med id {0}; se /app/kanaler / there is no channel with id {0}; see /app/kanaler",
+            req.channel
+        ),
+        other => other.into(),
+    })?;
     let start = from_local(req.from.and_time(chrono::NaiveTime::MIN));
     let end = from_local(req.to.succ_opt().context("date out of range")?.and_time(chrono::NaiveTime::MIN));
     let ids: Vec<i64> = sqlx::query_scalar(
