@@ -102,6 +102,10 @@ impl StatsPage {
 /// A horizontal bar chart as SVG. Decorative for screen readers (`aria-hidden`): the same
 /// figures are in the table beside it.
 fn bar_chart(bars: &[(String, f64, String)], max: f64) -> String {
+    if bars.is_empty() {
+        // Nothing to draw: the table beside it says so in words.
+        return String::new();
+    }
     const ROW: usize = 28;
     const LABEL: usize = 220;
     const WIDTH: usize = 640;
