@@ -215,7 +215,7 @@ impl Services {
             "{} har vidarebefordrat en {} från {} till dig.\n\nMeddelande: {note}\n\n{}: {}\n\n{}\n\nÄrendet: {}/app/inkorg/{id}\n\n\
              (A comment or message was forwarded to you; please answer the sender.)",
             ctx.name,
-            kind_sv(case.kind),
+            case.kind.label().sv.to_lowercase(),
             case.channel_name,
             case.author_name,
             local(case.platform_time.unwrap_or(case.opened_at)),
@@ -257,7 +257,7 @@ impl Services {
              Plattformens id: {}\n\n{}\n\nSkickad av {} via Kanalvakt: {}/app/inkorg/{id}\n{note}",
             case.channel_name,
             case.platform.name(),
-            kind_sv(case.kind),
+            case.kind.label().sv.to_lowercase(),
             case.author_name,
             case.author_url.clone().unwrap_or_default(),
             local(case.platform_time.unwrap_or(case.opened_at)),
@@ -422,16 +422,6 @@ fn platform_error(e: &crate::connectors::ConnectorError) -> ServiceError {
         format!("Plattformen utförde inte åtgärden: {e}. Inget har ändrats; försök igen."),
         format!("The platform did not carry out the action: {e}. Nothing has changed; try again."),
     )
-}
-
-fn kind_sv(k: ItemKind) -> &'static str {
-    match k {
-        ItemKind::Post => "inlägg",
-        ItemKind::Comment => "kommentar",
-        ItemKind::Reply => "svar",
-        ItemKind::DirectMessage => "direktmeddelande",
-        ItemKind::Mention => "omnämnande",
-    }
 }
 
 fn local(t: DateTime<Utc>) -> String {

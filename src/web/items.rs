@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use kanalvakt_domain::{authz, i18n::Lang, item::ItemKind};
+use kanalvakt_domain::{authz, i18n::Lang};
 
 use super::{
     AppState,
@@ -33,18 +33,7 @@ struct ItemsPage {
     form: ManualItem,
 }
 
-impl ItemsPage {
-    fn kind_label(&self, k: &ItemKind) -> &'static str {
-        let l = self.p.lang;
-        match k {
-            ItemKind::Post => l.t("Inlägg", "Post"),
-            ItemKind::Comment => l.t("Kommentar", "Comment"),
-            ItemKind::Reply => l.t("Svar", "Reply"),
-            ItemKind::DirectMessage => l.t("Direktmeddelande", "Direct message"),
-            ItemKind::Mention => l.t("Omnämnande", "Mention"),
-        }
-    }
-}
+impl ItemsPage {}
 
 #[derive(serde::Deserialize, Default)]
 pub struct OkQuery {

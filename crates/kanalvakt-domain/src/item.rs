@@ -35,6 +35,18 @@ impl ItemKind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.code() == s)
     }
+
+    /// The kind in words, capitalised as a label.
+    pub fn label(self) -> crate::i18n::Text {
+        let (sv, en) = match self {
+            ItemKind::Post => ("Inlägg", "Post"),
+            ItemKind::Comment => ("Kommentar", "Comment"),
+            ItemKind::Reply => ("Svar", "Reply"),
+            ItemKind::DirectMessage => ("Direktmeddelande", "Direct message"),
+            ItemKind::Mention => ("Omnämnande", "Mention"),
+        };
+        crate::i18n::Text::new(sv, en)
+    }
 }
 
 /// Whether the municipality wrote it (upprättad) or received it (inkommen).

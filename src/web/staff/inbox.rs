@@ -13,7 +13,6 @@ use kanalvakt_domain::{
     PersonId,
     case::{self, CaseState, NoActionReason},
     i18n::Lang,
-    item::ItemKind,
     moderation::{Category, Hit},
 };
 use serde::Deserialize;
@@ -61,17 +60,6 @@ impl InboxQuery {
 /// Labels the inbox templates share.
 pub trait CaseLabels {
     fn lang(&self) -> Lang;
-
-    fn kind_label(&self, k: &ItemKind) -> &'static str {
-        let l = self.lang();
-        match k {
-            ItemKind::Post => l.t("Inlägg", "Post"),
-            ItemKind::Comment => l.t("Kommentar", "Comment"),
-            ItemKind::Reply => l.t("Svar", "Reply"),
-            ItemKind::DirectMessage => l.t("Direktmeddelande", "Direct message"),
-            ItemKind::Mention => l.t("Omnämnande", "Mention"),
-        }
-    }
 
     fn categories(&self, c: &[Category]) -> String {
         c.iter().map(|c| c.label().get(self.lang()).to_string()).collect::<Vec<_>>().join(", ")

@@ -6,7 +6,6 @@ use axum::{
     extract::{Query, State},
     http::StatusCode,
 };
-use kanalvakt_domain::{i18n::Lang, item::ItemKind};
 use serde::Deserialize;
 
 use super::PageResult;
@@ -36,16 +35,6 @@ struct SearchPage {
 }
 
 impl SearchPage {
-    fn kind_label(&self, k: &ItemKind) -> &'static str {
-        let l: Lang = self.p.lang;
-        match k {
-            ItemKind::Post => l.t("Inlägg", "Post"),
-            ItemKind::Comment => l.t("Kommentar", "Comment"),
-            ItemKind::Reply => l.t("Svar", "Reply"),
-            ItemKind::DirectMessage => l.t("Direktmeddelande", "Direct message"),
-            ItemKind::Mention => l.t("Omnämnande", "Mention"),
-        }
-    }
     fn selected(&self, id: &i64) -> bool {
         self.channel == Some(*id)
     }
