@@ -32,6 +32,8 @@ pub async fn services(config: &Config) -> anyhow::Result<Services> {
     setup.graph_base = config.graph_base_url.clone();
     setup.meta_app_secret = config.meta.as_ref().map(|m| m.app_secret.clone());
     setup.public_url = config.public_url.clone();
+    setup.records = config.records.clone();
+    setup.data_dir = config.data_dir.clone();
     Ok(Services::new(store, key, Arc::new(SystemClock), config.municipality.clone()).with_setup(setup))
 }
 

@@ -622,6 +622,7 @@ fn app_config(addr: std::net::SocketAddr, scratch: &Scratch, graph_base: &str) -
         graph_base_url: graph_base.into(),
         meta: Some(meta::MetaConfig { app_secret: APP_SECRET.into(), verify_token: VERIFY_TOKEN.into() }),
         mail: None,
+        records: crate::config::Records::defaults("registrator@bench.invalid"),
     }
 }
 

@@ -30,6 +30,50 @@ pub struct FileConfig {
     pub closed_days: Option<Vec<toml::Value>>,
     /// The Graph API's address (Facebook and Instagram); only changed for a proxy or a test fake.
     pub graph_base_url: Option<String>,
+    /// Public records: registration, retention, snapshots, inactivity (`[records]`).
+    pub records: Option<RecordsConfig>,
+}
+
+/// Public records settings (REC-2, REC-5, REC-7, REG-9), all optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsConfig {
+    /// The registrator's address: registrations are handed over here (REC-2).
+    pub registrar: Option<String>,
+    /// The diarium series new registrations go in, e.g. "KS".
+    pub series: Option<String>,
+    /// The dokumenthanteringsplan (TOML), relative to the data directory unless absolute (REC-5).
+    pub retention_plan: Option<PathBuf>,
+    /// Months between scheduled snapshots of each channel: 6 (Motala, Kalix) or 12 (Nora) (REC-7).
+    pub snapshot_months: Option<u32>,
+    /// Days without a post by the municipality before a channel is flagged inactive (REG-9).
+    pub inactive_days: Option<u32>,
+}
+
+/// The resolved `[records]` settings.
+#[derive(Debug, Clone)]
+pub struct Records {
+    /// Where registrations are handed over; the municipality's mailbox when not set.
+    pub registrar: String,
+    pub series: String,
+    /// The plan file, resolved against the data directory; `None`: no plan, nothing is disposed.
+    pub retention_plan: Option<PathBuf>,
+    pub snapshot_months: u32,
+    pub inactive_days: u32,
+}
+
+impl Records {
+    /// The defaults: hand over to `registrar`, series KS, no retention plan, half-yearly
+    /// snapshots, inactive after 180 days.
+    pub fn defaults(registrar: &str) -> Records {
+        Records {
+            registrar: registrar.into(),
+            series: "KS".into(),
+            retention_plan: None,
+            snapshot_months: 6,
+            inactive_days: 180,
+        }
+    }
 }
 
 /// Outgoing e-mail (notices to the people responsible for a channel).
@@ -88,6 +132,8 @@ pub struct Config {
     pub calendar: WorkingCalendar,
     /// Where the Graph API is (`graph_base_url`, `KANALVAKT_GRAPH_BASE_URL`).
     pub graph_base_url: String,
+    /// Registration, retention, snapshots and inactivity (`[records]`).
+    pub records: Records,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -246,7 +292,25 @@ impl Config {
         let graph_base_url = env("KANALVAKT_GRAPH_BASE_URL")
             .or(file.graph_base_url)
             .unwrap_or_else(|| crate::connectors::graph::GRAPH_BASE.to_string());
+        let r = file.records.unwrap_or_default();
+        let snapshot_months = r.snapshot_months.unwrap_or(6);
+        if !(1..=24).contains(&snapshot_months) {
+            return Err(ConfigError::Invalid(format!(
+                "[records] snapshot_months = {snapshot_months}: skriv 6 (halvår) eller 12 (år), högst 24 / write 6 (half-yearly) or 12 (yearly), at most 24"
+            )));
+        }
+        let records = Records {
+            registrar: env("KANALVAKT_REGISTRAR").or(r.registrar).unwrap_or_else(|| municipality.mailbox.clone()),
+            series: r.series.map(|s| s.trim().to_uppercase()).filter(|s| !s.is_empty()).unwrap_or_else(|| "KS".into()),
+            retention_plan: env("KANALVAKT_RETENTION_PLAN")
+                .map(PathBuf::from)
+                .or(r.retention_plan)
+                .map(|p| if p.is_absolute() { p } else { data_dir.join(p) }),
+            snapshot_months,
+            inactive_days: r.inactive_days.unwrap_or(180).max(1),
+        };
         Ok(Config {
+            records,
             calendar,
             graph_base_url,
             mail,

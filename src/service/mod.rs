@@ -87,6 +87,10 @@ pub struct Setup {
     /// Sent as `appsecret_proof` with Graph calls when set.
     pub meta_app_secret: Option<String>,
     pub public_url: String,
+    /// Registration, retention, snapshots and inactivity settings (`[records]`).
+    pub records: crate::config::Records,
+    /// The data directory: snapshots and disposal touch files under it (media in `media/`).
+    pub data_dir: std::path::PathBuf,
     builtin: Arc<Classifier>,
     classifiers: Mutex<HashMap<ChannelId, (String, Arc<Classifier>)>>,
 }
@@ -99,6 +103,8 @@ impl Default for Setup {
             graph_version: crate::connectors::graph::GRAPH_VERSION.to_string(),
             meta_app_secret: None,
             public_url: "http://127.0.0.1:8080".into(),
+            records: crate::config::Records::defaults(""),
+            data_dir: std::path::PathBuf::from("kanalvakt-data"),
             builtin: Arc::new(Classifier::builtin()),
             classifiers: Mutex::new(HashMap::new()),
         }

@@ -117,6 +117,8 @@ pub async fn spawn_with(backend: Backend, oidc: Option<kanalvakt::oidc::OidcConf
     let mut setup = kanalvakt::service::Setup::default();
     setup.graph_base = graph_base;
     setup.public_url = url.clone();
+    setup.records = kanalvakt::config::Records::defaults("registrator@sjovik.test");
+    setup.data_dir = dir.path().to_path_buf();
     let svc = Services::new(
         store,
         CredentialKey::generate().expect("key"),
@@ -143,6 +145,7 @@ pub async fn spawn_with(backend: Backend, oidc: Option<kanalvakt::oidc::OidcConf
             app_secret: "test-app-secret".into(),
             verify_token: "test-verify-token".into(),
         }),
+        records: svc.setup.records.clone(),
     };
     let state = kanalvakt::app::state(config, svc.clone()).expect("state");
     let server = tokio::spawn(async move {
