@@ -121,6 +121,8 @@ pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Re
     });
     // Removals waiting for the platform, overdue cases, the daily summary and the outbox.
     tokio::spawn(moderation_worker(svc.clone(), mailer, std::time::Duration::from_secs(30)));
+    // Scheduled snapshots (REC-7) and the inactivity flag (REG-9), every hour.
+    tokio::spawn(crate::service::snapshot_worker(svc.clone(), std::time::Duration::from_secs(3600)));
     web::serve(state(config, svc)?, listener).await.context("the web server stopped")?;
     Ok(())
 }

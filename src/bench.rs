@@ -26,6 +26,7 @@
 //! `kanalvakt bench classify` (the rule engine) is in `bench/classify.rs`.
 
 pub mod classify;
+pub mod search;
 
 use std::{
     fmt::Write as _,
@@ -561,9 +562,12 @@ fn municipality() -> Municipality {
 
 /// A fresh database with the demo municipality in it (the page's channel, and the same starting
 /// state for every path).
-async fn seeded(url: &str) -> anyhow::Result<(Services, ChannelId)> {
+async fn seeded(url: &str, data_dir: &Path) -> anyhow::Result<(Services, ChannelId)> {
     let store = Store::connect(url).await.with_context(|| format!("could not open {}", redact(url)))?;
-    let svc = Services::new(store, CredentialKey::generate()?, Arc::new(SystemClock), municipality());
+    // The demo's closed channel leaves a snapshot and an archive package in the data directory.
+    let mut setup = crate::service::Setup::default();
+    setup.data_dir = data_dir.to_path_buf();
+    let svc = Services::new(store, CredentialKey::generate()?, Arc::new(SystemClock), municipality()).with_setup(setup);
     demo::seed(&svc).await.context("could not seed the demo municipality")?;
     let channel = svc
         .store
@@ -628,9 +632,9 @@ fn app_config(addr: std::net::SocketAddr, scratch: &Scratch, graph_base: &str) -
 
 async fn webhook_part(opts: &IngestOptions, scratch: &Scratch) -> anyhow::Result<WebhookResult> {
     eprintln!("bench: seeding three fresh {} databases with the demo municipality…", scratch.backend.name());
-    let (app_svc, channel) = seeded(&scratch.urls[0]).await?;
-    let (ingest_svc, ingest_channel) = seeded(&scratch.urls[1]).await?;
-    let (raw_svc, raw_channel) = seeded(&scratch.urls[2]).await?;
+    let (app_svc, channel) = seeded(&scratch.urls[0], &scratch.dir.join("data-webhook")).await?;
+    let (ingest_svc, ingest_channel) = seeded(&scratch.urls[1], &scratch.dir.join("data-ingest")).await?;
+    let (raw_svc, raw_channel) = seeded(&scratch.urls[2], &scratch.dir.join("data-raw")).await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

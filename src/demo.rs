@@ -473,6 +473,9 @@ pub async fn seed(svc: &Services) -> anyhow::Result<bool> {
             Goal::Closed => {
                 let reason = "Kontot användes sällan; förvaltningen informerar via kommunens Facebooksida i stället";
                 svc.change_lifecycle(&kim, id, LifecycleAction::Close, reason).await.map_err(err)?;
+                // Final snapshot, archive package, registered closure (REC-8, REG-9); the
+                // demo's address is fictional, so its page is not rendered.
+                svc.complete_closing_records(&kim, id, false).await.map_err(err)?;
                 svc.change_lifecycle(&kim, id, LifecycleAction::FinishClosing, "").await.map_err(err)?;
             }
             _ => {}

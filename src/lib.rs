@@ -9,6 +9,7 @@ pub mod config;
 pub mod connectors;
 pub mod crypto;
 pub mod demo;
+pub mod gallra_cli;
 pub mod media;
 pub mod notify;
 pub mod oidc;

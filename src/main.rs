@@ -90,10 +90,30 @@ enum Command {
         #[arg(long)]
         lexicon: Option<PathBuf>,
     },
+    /// Disposal (gallring) under the dokumenthanteringsplan (REC-5): --dry-run lists what would
+    /// go and why; --run --by NAME --decision REF disposes of what rests on that decision.
+    Gallra(kanalvakt::gallra_cli::GallraArgs),
     /// Export records for archiving (REC-6, REC-8).
     Export {
         #[command(subcommand)]
         command: ExportCommand,
+    },
+    /// Take a snapshot of a channel (REC-7): a PDF/A, and a rendering of its page by headless
+    /// Chromium when it can be reached. Without dates: the current period so far. With --due:
+    /// run the scheduled job once (every due snapshot, and the inactivity flags).
+    Snapshot {
+        /// The channel's id (see /app/kanaler).
+        #[arg(long, required_unless_present = "due")]
+        channel: Option<i64>,
+        /// First day, Swedish date (2026-01-01).
+        #[arg(long, requires = "to")]
+        from: Option<chrono::NaiveDate>,
+        /// Last day, inclusive.
+        #[arg(long, requires = "from")]
+        to: Option<chrono::NaiveDate>,
+        /// Take every due scheduled snapshot of every channel and update the inactivity flags.
+        #[arg(long, conflicts_with_all = ["channel", "from", "to"])]
+        due: bool,
     },
     /// Benchmarks (not tests), each beside a baseline measured in the same run.
     Bench {
@@ -110,6 +130,9 @@ enum BenchCommand {
     /// The rule engine's comments per second per core on a generated Swedish corpus, beside a
     /// plain lower-case-and-split pass over the same texts.
     Classify(kanalvakt::bench::classify::ClassifyArgs),
+    /// Search latency over a million generated Swedish records beside a bare full-text query of
+    /// the same engine; archive export throughput beside zip of the same files.
+    Search(kanalvakt::bench::search::SearchArgs),
 }
 
 #[derive(Subcommand)]
@@ -255,6 +278,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Bench { command: BenchCommand::Classify(args) } = &cli.command {
         return Ok(kanalvakt::bench::classify::cli(args).await);
     }
+    if let Command::Bench { command: BenchCommand::Search(args) } = &cli.command {
+        return Ok(kanalvakt::bench::search::cli(args).await);
+    }
     if let Command::Bench { command: BenchCommand::Ingest(args) } = cli.command {
         return kanalvakt::bench::cli_ingest(args).await;
     }
@@ -263,6 +289,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let config = Config::load(&cli.common, listen)?;
+    if let Command::Gallra(args) = cli.command {
+        return kanalvakt::gallra_cli::run(args, &config).await;
+    }
     let svc = app::services(&config).await?;
     match cli.command {
         Command::Serve { demo, .. } => {
@@ -373,7 +402,41 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.media_missing
             );
         }
-        Command::Key { .. }
+        Command::Snapshot { due: true, .. } => {
+            let r = svc.run_snapshot_schedule().await.map_err(cli_error)?;
+            println!(
+                "{} snapshots taken, {} channels flagged inactive, {} no longer inactive",
+                r.snapshots.len(),
+                r.flagged.len(),
+                r.unflagged.len()
+            );
+            for (channel, e) in &r.failed {
+                eprintln!("channel {channel}: {e}");
+            }
+            if !r.failed.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Snapshot { channel, from, to, .. } => {
+            let channel = channel.ok_or_else(|| anyhow::anyhow!("--channel ID is needed"))?;
+            let period = from.zip(to).map(|(from, to)| kanalvakt::domain::snapshot::Period { from, to });
+            let s = svc.take_manual_snapshot(&Services::system_ctx("cli"), channel, period).await.map_err(cli_error)?;
+            println!(
+                "{} ({} – {}, {} posts, {} comments, SHA-256 {})",
+                config.data_dir.join(&s.pdf_path).display(),
+                s.period_from,
+                s.period_to,
+                s.posts,
+                s.comments,
+                s.pdf_sha256
+            );
+            match &s.rendering_path {
+                Some(p) => println!("{}", config.data_dir.join(p).display()),
+                None => eprintln!("{}", s.rendering_note),
+            }
+        }
+        Command::Gallra(_)
+        | Command::Key { .. }
         | Command::Feed { .. }
         | Command::Bench { .. }
         | Command::Deadline { .. }

@@ -64,7 +64,9 @@ CREATE TABLE records_requests (
     decision TEXT,
     decision_note TEXT NOT NULL DEFAULT '',
     pdf_sha256 TEXT,
-    data_sha256 TEXT
+    data_sha256 TEXT,
+    -- data_sha256 is the JSON release's SHA-256; the CSV's is here.
+    csv_sha256 TEXT
 );
 
 -- The records a request covers, and what is masked in each, as JSON
@@ -86,6 +88,8 @@ CREATE TABLE disposal_log (
     class_id TEXT NOT NULL,
     class_name TEXT NOT NULL,
     decision TEXT NOT NULL,
+    -- The class's period as the plan stated it ("Gallras efter 2 år").
+    period TEXT NOT NULL DEFAULT '',
     captured_from TEXT NOT NULL,
     captured_to TEXT NOT NULL,
     item_count INTEGER NOT NULL,
@@ -115,6 +119,8 @@ CREATE TABLE snapshots (
     comments INTEGER NOT NULL
 );
 CREATE INDEX snapshots_channel ON snapshots (channel_id, period_to);
+-- A scheduled or final snapshot is taken once per channel and period, even with several instances.
+CREATE UNIQUE INDEX snapshots_once ON snapshots (channel_id, reason, period_from, period_to) WHERE reason <> 'manual';
 
 -- The records steps of closing a channel (REC-8, REG-9), and the inactivity flag.
 CREATE TABLE channel_closings (

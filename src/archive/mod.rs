@@ -19,6 +19,8 @@
 //! representations/rep1/METS.xml         the representation's METS
 //! representations/rep1/data/items/      one JSON file per item, all versions and removals
 //! representations/rep1/data/media/      stored media files, by SHA-256
+//! representations/rep2/METS.xml         the PDF/A representation's METS
+//! representations/rep2/data/            the records as PDF/A, one document per month
 //! schemas/                              the XSDs the METS files name
 //! documentation/README.txt              what the package is, in Swedish
 //! ```
@@ -28,10 +30,13 @@
 //! for the same database, media store and `created` time: items sorted by capture time and
 //! id, media by hash, and every CREATED is the export time passed in.
 //!
-//! TODO(records): a PDF/A representation (`representations/rep2`, rendered with
-//! crates/kanalvakt-pdf) is not written yet; only the JSON representation is.
+//! The same records are also in `representations/rep2/data/records-YYYY-MM.pdf`: PDF/A-2a, one
+//! document per month of capture (see [`pdf`]), so the package can be read without our software.
 //! TODO: `schemas/` lacks premis.xsd (the validator does not ship it and the build machine
 //! has no copy); `premis.xml` therefore names no schemaLocation.
+
+pub mod erms;
+mod pdf;
 
 use std::{
     collections::BTreeMap,
@@ -60,6 +65,8 @@ use crate::{
 pub const SIP_PROFILE: &str = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml";
 /// The content information type of the JSON representation.
 const CONTENT_TYPE: &str = "Kanalvakt social media records JSON 1.0";
+/// The content information type of the PDF/A representation.
+const PDF_CONTENT_TYPE: &str = "Kanalvakt social media records PDF/A-2a, one document per month";
 
 /// The XSDs copied into `schemas/` (from eark-validator 1.1.3's resources).
 const SCHEMAS: [(&str, &[u8]); 4] = [
@@ -318,6 +325,10 @@ pub async fn export_sip(
     let mut media: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
     let mut media_missing = 0;
     let mut item_events = Vec::new();
+    // The PDF/A representation is written a month at a time as the items (sorted by capture)
+    // pass, so a long export never holds more than one month of records.
+    let mut month_records: Vec<serde_json::Value> = Vec::new();
+    let mut pdf_files: Vec<PackagedFile> = Vec::new();
     for (n, id) in ids.iter().enumerate() {
         let item = svc.store.item(*id).await?;
         let versions = svc.store.item_versions(*id).await?;
@@ -378,6 +389,18 @@ pub async fn export_sip(
         let bytes = serde_json::to_vec_pretty(&record)?;
         let rel = format!("{rep}/data/items/item-{:08}.json", item.id);
         w.put(&rel, &bytes, "application/json")?;
+        let month = pdf::month_of(&record);
+        if month_records.first().is_some_and(|r| pdf::month_of(r) != month) {
+            pdf_files.push(write_month_pdf(
+                &mut w,
+                &svc.municipality.name,
+                &channel.name,
+                &month_records,
+                req.created,
+            )?);
+            month_records.clear();
+        }
+        month_records.push(record);
         item_events.push((item.id, item.captured_at, rel));
         progress(n + 1, ids.len());
     }
@@ -385,26 +408,19 @@ pub async fn export_sip(
         w.copy(&format!("{rep}/data/media/{sha}{}", extension(mime)), path, mime)?;
     }
 
-    // The representation's METS.
-    let data: Vec<PackagedFile> = w.files.values().cloned().collect();
-    let mut rm = String::new();
-    mets_open(&mut rm, &format!("{objid}-rep1"), &format!("{} – poster som JSON", channel.name), "../../schemas/");
-    mets_hdr(&mut rm, &created, &svc.municipality.name);
-    let _ =
-        writeln!(rm, "  <mets:fileSec ID=\"fileSec-rep1\">\n    <mets:fileGrp ID=\"fileGrp-rep1-data\" USE=\"Data\">");
-    for (i, f) in data.iter().enumerate() {
-        file_xml(&mut rm, &format!("file-rep1-{:06}", i + 1), f, &f.path[rep.len() + 1..], &created);
+    // The last month (or, for an empty period, a document saying so).
+    if !month_records.is_empty() || pdf_files.is_empty() {
+        pdf_files.push(write_month_pdf(&mut w, &svc.municipality.name, &channel.name, &month_records, req.created)?);
     }
-    let _ = writeln!(
-        rm,
-        "    </mets:fileGrp>\n  </mets:fileSec>\n  <mets:structMap ID=\"structMap-rep1\" TYPE=\"PHYSICAL\" LABEL=\"CSIP\">\n    <mets:div ID=\"div-rep1\" LABEL=\"{}\">\n      <mets:div ID=\"div-rep1-data\" LABEL=\"Data\">",
-        esc(&format!("{objid}-rep1"))
-    );
-    for i in 0..data.len() {
-        let _ = writeln!(rm, "        <mets:fptr FILEID=\"file-rep1-{:06}\"/>", i + 1);
-    }
-    rm.push_str("      </mets:div>\n    </mets:div>\n  </mets:structMap>\n</mets:mets>\n");
+
+    // The representations' METS files.
+    let data: Vec<PackagedFile> =
+        w.files.values().filter(|f| f.path.starts_with("representations/rep1/")).cloned().collect();
+    let label = |what: &str| format!("{} – poster som {what}", channel.name);
+    let rm = representation_mets(&objid, "rep1", &label("JSON"), &data, &created, &svc.municipality.name);
     let rep_mets = w.put(&format!("{rep}/METS.xml"), rm.as_bytes(), "application/xml")?;
+    let rm2 = representation_mets(&objid, "rep2", &label("PDF/A"), &pdf_files, &created, &svc.municipality.name);
+    let rep2_mets = w.put("representations/rep2/METS.xml", rm2.as_bytes(), "application/xml")?;
 
     // Descriptive metadata: the channel from the register.
     let desc = json!({
@@ -424,7 +440,13 @@ pub async fn export_sip(
         w.put("metadata/descriptive/channel.json", &serde_json::to_vec_pretty(&desc)?, "application/json")?;
 
     // Preservation metadata.
-    let premis = premis_xml(&data, &rep_mets, &item_events, &objid, &created, &svc.municipality.name);
+    let premis = premis_xml(
+        &[(&data, &rep_mets), (&pdf_files, &rep2_mets)],
+        &item_events,
+        &objid,
+        &created,
+        &svc.municipality.name,
+    );
     let premis_file = w.put("metadata/preservation/premis.xml", premis.as_bytes(), "application/xml")?;
 
     // Schemas and documentation.
@@ -464,6 +486,11 @@ pub async fn export_sip(
     file_xml(&mut m, "file-rep1-mets", &rep_mets, &rep_mets.path, &created);
     let _ = writeln!(
         m,
+        "    </mets:fileGrp>\n    <mets:fileGrp ID=\"fileGrp-rep2\" USE=\"Representations/rep2\" csip:CONTENTINFORMATIONTYPE=\"OTHER\" csip:OTHERCONTENTINFORMATIONTYPE=\"{PDF_CONTENT_TYPE}\">"
+    );
+    file_xml(&mut m, "file-rep2-mets", &rep2_mets, &rep2_mets.path, &created);
+    let _ = writeln!(
+        m,
         "    </mets:fileGrp>\n  </mets:fileSec>\n  <mets:structMap ID=\"structMap-csip\" TYPE=\"PHYSICAL\" LABEL=\"CSIP\">\n    <mets:div ID=\"div-root\" LABEL=\"{}\">\n      \
          <mets:div ID=\"div-metadata\" LABEL=\"Metadata\" DMDID=\"dmd-channel\" ADMID=\"digiprov-premis\"/>\n      \
          <mets:div ID=\"div-documentation\" LABEL=\"Documentation\">\n        <mets:fptr FILEID=\"file-doc-1\"/>\n      </mets:div>\n      \
@@ -475,10 +502,13 @@ pub async fn export_sip(
     }
     let _ = writeln!(
         m,
-        "      </mets:div>\n      <mets:div ID=\"div-representations\" LABEL=\"Representations\">\n        <mets:fptr FILEID=\"file-rep1-mets\"/>\n      </mets:div>\n      \
+        "      </mets:div>\n      <mets:div ID=\"div-representations\" LABEL=\"Representations\">\n        <mets:fptr FILEID=\"file-rep1-mets\"/>\n        <mets:fptr FILEID=\"file-rep2-mets\"/>\n      </mets:div>\n      \
          <mets:div ID=\"div-rep1\" LABEL=\"Representations/rep1\">\n        \
-         <mets:mptr LOCTYPE=\"URL\" xlink:type=\"simple\" xlink:title=\"fileGrp-rep1\" xlink:href=\"{}\"/>\n      </mets:div>\n    </mets:div>\n  </mets:structMap>\n</mets:mets>",
-        esc(&rep_mets.path)
+         <mets:mptr LOCTYPE=\"URL\" xlink:type=\"simple\" xlink:title=\"fileGrp-rep1\" xlink:href=\"{}\"/>\n      </mets:div>\n      \
+         <mets:div ID=\"div-rep2\" LABEL=\"Representations/rep2\">\n        \
+         <mets:mptr LOCTYPE=\"URL\" xlink:type=\"simple\" xlink:title=\"fileGrp-rep2\" xlink:href=\"{}\"/>\n      </mets:div>\n    </mets:div>\n  </mets:structMap>\n</mets:mets>",
+        esc(&rep_mets.path),
+        esc(&rep2_mets.path)
     );
     std::fs::write(root.join("METS.xml"), m.as_bytes()).context("could not write METS.xml")?;
 
@@ -492,9 +522,61 @@ pub async fn export_sip(
     })
 }
 
-fn premis_xml(
+/// Render one month's records as PDF/A into `representations/rep2/data/`.
+fn write_month_pdf(
+    w: &mut Writer,
+    municipality: &str,
+    channel: &str,
+    records: &[serde_json::Value],
+    created: DateTime<Utc>,
+) -> anyhow::Result<PackagedFile> {
+    let month = records.first().map(pdf::month_of).unwrap_or_default();
+    let doc = pdf::month_document(municipality, channel, &month, records, created);
+    let bytes = kanalvakt_pdf::render(&doc).context("could not render the PDF/A representation")?;
+    let name = if month.is_empty() { "records-empty.pdf".to_string() } else { format!("records-{month}.pdf") };
+    w.put(&format!("representations/rep2/data/{name}"), &bytes, "application/pdf")
+}
+
+/// A representation's METS: its data files in one fileGrp and one structMap.
+fn representation_mets(
+    objid: &str,
+    rep: &str,
+    label: &str,
     data: &[PackagedFile],
-    rep_mets: &PackagedFile,
+    created: &str,
+    municipality: &str,
+) -> String {
+    let prefix = format!("representations/{rep}/");
+    let mut rm = String::new();
+    mets_open(&mut rm, &format!("{objid}-{rep}"), label, "../../schemas/");
+    mets_hdr(&mut rm, created, municipality);
+    let _ = writeln!(
+        rm,
+        "  <mets:fileSec ID=\"fileSec-{rep}\">\n    <mets:fileGrp ID=\"fileGrp-{rep}-data\" USE=\"Data\">"
+    );
+    for (i, f) in data.iter().enumerate() {
+        file_xml(
+            &mut rm,
+            &format!("file-{rep}-{:06}", i + 1),
+            f,
+            f.path.strip_prefix(&prefix).unwrap_or(&f.path),
+            created,
+        );
+    }
+    let _ = writeln!(
+        rm,
+        "    </mets:fileGrp>\n  </mets:fileSec>\n  <mets:structMap ID=\"structMap-{rep}\" TYPE=\"PHYSICAL\" LABEL=\"CSIP\">\n    <mets:div ID=\"div-{rep}\" LABEL=\"{}\">\n      <mets:div ID=\"div-{rep}-data\" LABEL=\"Data\">",
+        esc(&format!("{objid}-{rep}"))
+    );
+    for i in 0..data.len() {
+        let _ = writeln!(rm, "        <mets:fptr FILEID=\"file-{rep}-{:06}\"/>", i + 1);
+    }
+    rm.push_str("      </mets:div>\n    </mets:div>\n  </mets:structMap>\n</mets:mets>\n");
+    rm
+}
+
+fn premis_xml(
+    reps: &[(&[PackagedFile], &PackagedFile)],
     item_events: &[(i64, DateTime<Utc>, String)],
     objid: &str,
     created: &str,
@@ -503,14 +585,16 @@ fn premis_xml(
     let mut p = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<premis:premis xmlns:premis=\"http://www.loc.gov/premis/v3\" version=\"3.0\">\n",
     );
-    let _ = writeln!(
-        p,
-        "  <premis:object xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"premis:representation\">\n    \
-         <premis:objectIdentifier>\n      <premis:objectIdentifierType>local</premis:objectIdentifierType>\n      \
-         <premis:objectIdentifierValue>{}</premis:objectIdentifierValue>\n    </premis:objectIdentifier>\n  </premis:object>",
-        esc(&format!("{objid}/representations/rep1"))
-    );
-    for f in data.iter().chain(std::iter::once(rep_mets)) {
+    for n in 1..=reps.len() {
+        let _ = writeln!(
+            p,
+            "  <premis:object xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"premis:representation\">\n    \
+             <premis:objectIdentifier>\n      <premis:objectIdentifierType>local</premis:objectIdentifierType>\n      \
+             <premis:objectIdentifierValue>{}</premis:objectIdentifierValue>\n    </premis:objectIdentifier>\n  </premis:object>",
+            esc(&format!("{objid}/representations/rep{n}"))
+        );
+    }
+    for f in reps.iter().flat_map(|(data, mets)| data.iter().chain(std::iter::once(*mets))) {
         let _ = writeln!(
             p,
             "  <premis:object xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"premis:file\">\n    \
@@ -563,6 +647,15 @@ fn premis_xml(
         "agent-kanalvakt",
         &format!("{objid}/representations/rep1"),
     );
+    event(
+        &mut p,
+        "migration-rep2",
+        "migration",
+        created,
+        "Posterna återgavs som PDF/A-2a, ett dokument per månad (representations/rep2).",
+        "agent-kanalvakt",
+        &format!("{objid}/representations/rep2"),
+    );
     let _ = writeln!(
         p,
         "  <premis:agent>\n    <premis:agentIdentifier>\n      <premis:agentIdentifierType>local</premis:agentIdentifierType>\n      \
@@ -604,6 +697,8 @@ fn readme_sv(
            borttagningsbeslut.\n\
          - representations/rep1/data/media/: bilder och filmer som posterna länkade, med\n  \
            SHA-256 som namn.\n\
+         - representations/rep2/data/: samma poster som PDF/A-2a, ett dokument per månad, där\n  \
+           kommunens egna inlägg och svar skiljs från allmänhetens.\n\
          - schemas/: XML-scheman som METS-filerna hänvisar till.\n\n\
          Personuppgifter kan förekomma. Pröva sekretess innan något lämnas ut.\n",
         req.channel, req.from, req.to

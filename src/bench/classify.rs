@@ -622,7 +622,7 @@ pub async fn hide(opts: &HideOptions) -> anyhow::Result<HideResult> {
 
 async fn hide_on(opts: &HideOptions, scratch: &Scratch) -> anyhow::Result<(HideRun, Option<HideRun>)> {
     eprintln!("bench classify: seeding a fresh {} database with the demo municipality…", scratch.backend.name());
-    let (svc, channel) = seeded(&scratch.urls[0]).await?;
+    let (svc, channel) = seeded(&scratch.urls[0], &scratch.dir.join("data")).await?;
 
     let seen: Seen = Arc::new(watch::Sender::new(GraphSeen::default()));
     let graph_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -636,6 +636,7 @@ async fn hide_on(opts: &HideOptions, scratch: &Scratch) -> anyhow::Result<(HideR
 
     // As `app::services` sets it up, with the Graph API here.
     let mut setup = Setup::default();
+    setup.data_dir = scratch.dir.join("data");
     setup.graph_base = format!("http://{graph_addr}");
     setup.meta_app_secret = Some(APP_SECRET.into());
     let svc = svc.with_setup(setup);

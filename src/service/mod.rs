@@ -4,14 +4,18 @@
 //! the same way whichever door a person comes through.
 
 mod credentials;
+mod disposal;
 mod duty;
 mod evidence;
 mod inbox;
 mod ingest;
 mod org;
+mod records_request;
 mod register;
+mod registration;
 mod removal;
 mod search;
+mod snapshot;
 mod triage;
 
 use std::{
@@ -36,11 +40,24 @@ use crate::{
 };
 
 pub use credentials::RevealedCredential;
+pub use disposal::{
+    DEFAULT_PLAN_FILE, DisposalOutcome, DisposedBatch, EXAMPLE_PLAN, PlanError, SkippedBatch, finding_line, load_plan,
+    parse_plan, plan_path_in, swedish_date, swedish_noon,
+};
 pub use inbox::{CaseView, RemovalOutcome};
 pub use ingest::IngestReport;
 pub use org::NewUser;
+pub use records_request::{ReleaseFormat, RequestInput, RequestItemView, RequestView};
 pub use register::{
     ChannelInput, ChannelView, LifecycleAction, PendingApproval, UpdateOutcome, facts as register_facts,
+};
+pub use registration::{
+    RegisterLine, RegisterTarget, RegistrationInput, RegistrationOutcome, RegistrationProposal, WorklistLine,
+    case_facts as registration_facts, proposal_code, proposal_label, proposal_reason,
+};
+pub use search::RecordFilter;
+pub use snapshot::{
+    ClosingStatus, ScheduleReport, SnapshotFile, SnapshotRequest, chromium_binary, snapshot_worker, swedish_day,
 };
 
 /// Where "now" comes from. Tests and the demo can pin it; nothing else calls the system clock.

@@ -4,7 +4,7 @@ use kanalvakt_domain::{
     ChannelId, PersonId,
     approval::{self, ApprovalRecord, ApprovalStep, ApproverStanding, Decision, Outcome},
     authz::{self, Actor, ChannelPeople},
-    channel::{self, ClosingProgress, ClosingStep, LifecycleEvent, LifecycleState},
+    channel::{self, ClosingStep, LifecycleEvent, LifecycleState},
     i18n::Text,
     plan::{self, ActivityPlan, ChannelIdentity, PlanContext},
     presentation::{self, AboutText, ChannelFacts},
@@ -173,8 +173,7 @@ impl Services {
         let about =
             current_plan.as_ref().or(shown).map(|p| presentation::about_text(&self.municipality, &facts(&ch, &p.plan)));
         let people = self.names(shown.map(|p| &p.plan)).await?;
-        let closing_steps =
-            channel::closing_steps(ClosingProgress { reason_recorded: !ch.closing_reason.trim().is_empty() });
+        let closing_steps = channel::closing_steps(self.closing_progress(&ch).await?);
         Ok(ChannelView {
             channel: ch,
             people,
@@ -521,7 +520,9 @@ impl Services {
             ));
         }
         if action == LifecycleAction::FinishClosing {
-            let progress = ClosingProgress { reason_recorded: !ch.closing_reason.trim().is_empty() };
+            // The decision, the final snapshot, the archive package and the registered
+            // closure (REG-9, REC-8).
+            let progress = self.closing_progress(&ch).await?;
             if !channel::closing_complete(progress) {
                 return Err(ServiceError::Conflict(Text::new(
                     "Alla steg för att stänga kanalen är inte gjorda.",

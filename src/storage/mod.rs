@@ -9,13 +9,17 @@ mod audit;
 mod cases;
 mod channels;
 mod credentials;
+mod disposal;
 mod items;
 mod media;
 mod org;
 mod party;
 mod polling;
+mod registry;
+mod requests;
 mod search;
 mod sessions;
+mod snapshots;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
@@ -33,12 +37,17 @@ pub use cases::{
 };
 pub use channels::{ApprovalRow, ChannelFilter, ChannelRow, NewChannel, PlanRow, RegisterEvent};
 pub use credentials::CredentialRow;
+pub use disposal::{DeletedItems, DisposalLogRow, HoldRow, NewDisposalLog};
 pub use items::{ItemRow, KnownItem, PublicPost, VersionRow};
 pub use media::{ItemMediaRow, MediaJob, MediaOutcome, MediaStatus};
 pub use org::{NewPerson, PersonRow, UnitRow};
 pub use party::PartyLink;
 pub use polling::{PollOutcome, PollState};
+pub use registry::{NewRegisteredRecord, RegisteredRecordRow, RegistryCaseRow, RegistryFilter, withheld_json};
+pub use requests::{NewRequest, RequestItemRow, RequestRow, hold_reason};
+pub use search::{RecordHit, RecordQuery};
 pub use sessions::{ApiTokenRow, OidcLogin, SessionRow, Throttle};
+pub use snapshots::{ClosingRow, NewSnapshot, SnapshotRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

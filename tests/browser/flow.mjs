@@ -762,4 +762,73 @@ if (ANSWER_CASE && REMOVE_CASE) {
   });
 }
 
+
+// Records requests (REC-1, TF 2 kap.): the registry clerk registers a request, finds a demo comment
+// with the records search, selects it, masks a phrase with its reason, decides release in part and
+// downloads the PDF/A. axe checks every request page.
+let requestPath = '';
+await step('records request: rut registers a request', async () => {
+  await login('rut');
+  await page.getByRole('navigation', { name: 'Huvudmeny' }).getByRole('link', { name: 'Begäran om handling', exact: true }).click();
+  await page.waitForLoadState('load');
+  must(new URL(page.url()).pathname === '/app/begaran', 'the menu leads to /app/begaran', await pageContext());
+  await axeCheck('/app/begaran');
+  await page.getByRole('link', { name: 'Registrera ny begäran', exact: true }).click();
+  await page.waitForLoadState('load');
+  await axeCheck('/app/begaran/ny');
+  await page.getByLabel('Vad som begärs', { exact: true }).fill('Alla kommentarer om Storgatan');
+  await submitVia(page.getByRole('button', { name: 'Registrera begäran', exact: true }), 'register the request');
+  requestPath = new URL(page.url()).pathname;
+  must(/^\/app\/begaran\/\d+$/.test(requestPath), `the request page opened (${requestPath})`, await pageContext());
+  must((await bodyText()).includes('Begäran är registrerad'), 'the request is confirmed', await pageContext());
+  await shot('request-registered');
+  await axeCheck(`${requestPath} (new)`);
+});
+
+await step('records request: search and select a record', async () => {
+  await page.getByLabel('Sökord', { exact: true }).fill('Storgatan');
+  await submitVia(page.getByRole('main').getByRole('button', { name: 'Sök', exact: true }), 'search the records');
+  const boxes = page.locator('input[type=checkbox][name=item]');
+  must((await boxes.count()) >= 1, 'the search finds a record to select', await pageContext());
+  await axeCheck(`${requestPath} (search results)`);
+  const hit = page.locator('tr.hit').filter({ hasText: 'Gäller det även Storgatan 40' }).locator('input[name=item]');
+  must((await hit.count()) === 1, 'the demo comment about Storgatan 40 is among the hits', await pageContext());
+  await hit.check({ timeout: TIMEOUT });
+  await submitVia(page.getByRole('button', { name: 'Lägg till markerade handlingar', exact: true }), 'add the record');
+  const text = await bodyText();
+  must(text.includes('spärrade för gallring'), 'the record is added and held from disposal', await pageContext());
+  await shot('request-selected');
+  await axeCheck(`${requestPath} (review)`);
+});
+
+await step('records request: mask a phrase with its reason', async () => {
+  const article = page.locator('article').filter({ hasText: 'Gäller det även Storgatan 40' });
+  await article.getByLabel('Fras att maskera (kopiera exakt ur texten)').fill('Storgatan 40');
+  await article.getByLabel('Skäl: sekretessbestämmelse, t.ex. OSL 21 kap. 7 §').fill('OSL 21 kap. 7 §');
+  await submitVia(article.getByRole('button', { name: 'Maskera', exact: true }), 'mask the phrase');
+  must((await bodyText()).includes('Maskeringen är gjord'), 'the mask is confirmed', await pageContext());
+  const released = await page.locator('blockquote.released').first().innerText();
+  must(released.includes('[maskerat: OSL 21 kap. 7 §]') && !released.includes('Storgatan 40'), `the released view is masked: ${released}`);
+  await axeCheck(`${requestPath} (masked)`);
+});
+
+await step('records request: decide and download the PDF', async () => {
+  await page.getByLabel('Lämnas ut delvis (maskerat)', { exact: true }).check({ timeout: TIMEOUT });
+  await page.getByLabel('Anteckning (vid avslag: skälet och bestämmelsen)').fill('Adressuppgift maskerad');
+  await submitVia(page.getByRole('button', { name: 'Besluta', exact: true }), 'decide');
+  const text = await bodyText();
+  must(text.includes('Beslutet är fattat'), 'the decision is confirmed', await pageContext());
+  await shot('request-decided');
+  await axeCheck(`${requestPath} (decided)`);
+  const link = page.getByRole('link', { name: 'PDF/A för utskrift och utlämnande', exact: true });
+  must((await link.count()) === 1, 'the release PDF is offered', await pageContext());
+  const resp = await page.request.get(abs(await link.getAttribute('href')));
+  must(resp.status() === 200, `the PDF downloads (HTTP ${resp.status()})`);
+  must((resp.headers()['content-type'] || '').startsWith('application/pdf'), `it is served as a PDF (${resp.headers()['content-type']})`);
+  const body = await resp.body();
+  must(body.subarray(0, 5).toString('latin1') === '%PDF-', 'the download is a PDF');
+  must(body.includes('pdfaid:part'), 'the PDF says PDF/A in its metadata');
+  await logout('rut');
+});
+
 await finish(0);

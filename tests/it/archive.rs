@@ -112,6 +112,7 @@ scenario!(sip_export_is_a_valid_eark_package, |app| {
         "metadata/descriptive/channel.json",
         "metadata/preservation/premis.xml",
         "representations/rep1/METS.xml",
+        "representations/rep2/METS.xml",
         "schemas/mets.xsd",
         "schemas/xlink.xsd",
         "documentation/README.txt",
@@ -127,13 +128,15 @@ scenario!(sip_export_is_a_valid_eark_package, |app| {
     // Every file is on disk as listed, and the METS files and PREMIS name its checksum.
     let mets = std::fs::read_to_string(root.join("METS.xml")).unwrap();
     let rep_mets = std::fs::read_to_string(root.join("representations/rep1/METS.xml")).unwrap();
+    let rep2_mets = std::fs::read_to_string(root.join("representations/rep2/METS.xml")).unwrap();
     let premis = std::fs::read_to_string(root.join("metadata/preservation/premis.xml")).unwrap();
     for f in &report.files {
         let bytes = std::fs::read(root.join(&f.path)).unwrap();
         assert_eq!(bytes.len() as u64, f.size, "{}", f.path);
         assert_eq!(hex(&Sha256::digest(&bytes)), f.sha256, "{}", f.path);
         let in_mets = mets.contains(&format!("CHECKSUM=\"{}\"", f.sha256));
-        let in_rep = rep_mets.contains(&format!("CHECKSUM=\"{}\"", f.sha256));
+        let in_rep = rep_mets.contains(&format!("CHECKSUM=\"{}\"", f.sha256))
+            || rep2_mets.contains(&format!("CHECKSUM=\"{}\"", f.sha256));
         assert!(in_mets || in_rep, "{} is in no METS file", f.path);
         if f.path.starts_with("representations/") {
             assert!(premis.contains(&f.sha256), "{} has no PREMIS fixity", f.path);
@@ -160,6 +163,26 @@ scenario!(sip_export_is_a_valid_eark_package, |app| {
     assert_eq!(p["record_type"], "upprättad");
     assert_eq!(p["media"][0]["sha256"], stored.sha256.as_str());
     assert_eq!(p["media"][0]["file"], format!("media/{}.jpg", stored.sha256));
+
+    // The PDF/A representation: the month's records, staff and citizens told apart, the edited
+    // comment with both versions.
+    let pdfs: Vec<_> = report.files.iter().filter(|f| f.path.starts_with("representations/rep2/data/")).collect();
+    let month = today.format("%Y-%m").to_string();
+    assert!(pdfs.iter().any(|f| f.path.ends_with(&format!("records-{month}.pdf"))), "{pdfs:?}");
+    assert!(pdfs.iter().all(|f| f.mimetype == "application/pdf"));
+    for f in &pdfs {
+        assert!(rep2_mets.contains(&format!("CHECKSUM=\"{}\"", f.sha256)), "{} not in rep2 METS", f.path);
+        let bytes = std::fs::read(root.join(&f.path)).unwrap();
+        if let Some(text) = crate::pdfa::assert_pdfa(&bytes) {
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            for s in
+                ["Nu öppnar badhuset igen!", "Vilka tider gäller?", "Vilka öppettider gäller?", "inkommen", "upprättad"]
+            {
+                assert!(flat.contains(s), "{s:?} not in the PDF: {flat}");
+            }
+        }
+    }
+    assert!(mets.contains("USE=\"Representations/rep2\""));
 
     // Deterministic: the same export again is the same package.
     let again = export_sip(&app.svc, &req(dir.path().join("b")), |_, _| {}).await.unwrap();

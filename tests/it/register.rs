@@ -306,6 +306,12 @@ scenario!(lifecycle_pause_resume_close, |app| {
     let r = app.post(&alva, &path, &[("action", "close"), ("reason", "Biblioteket samlar sig på Facebook")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(app.svc.store.channel(id).await.unwrap().state.code(), "closing");
+    // The records steps first (REC-8; tests/it/snapshot.rs checks each of them).
+    assert_eq!(app.post(&alva, &path, &[("action", "finish_closing")]).await.status, StatusCode::CONFLICT);
+    for step in ["snapshot", "package", "registered"] {
+        let r = app.post(&alva, &format!("/app/kanaler/{id}/avslut/{step}"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{step}: {}", r.text);
+    }
     assert_eq!(app.post(&alva, &path, &[("action", "finish_closing")]).await.status, StatusCode::SEE_OTHER);
     let ch = app.svc.store.channel(id).await.unwrap();
     assert_eq!(ch.state.code(), "closed");

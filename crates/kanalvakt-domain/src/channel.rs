@@ -143,7 +143,7 @@ pub enum LifecycleEvent {
     Resume,
     /// Someone decided to close the channel (a reason is required by the caller).
     BeginClosing,
-    /// The records steps of closing are done (REC-8; the steps come with the records issue).
+    /// The steps of closing are done (REC-8, REG-9; see `closing_steps`).
     FinishClosing,
 }
 
@@ -215,21 +215,45 @@ pub struct ClosingStep {
     pub done: bool,
 }
 
-/// What has been done of the records steps of closing a channel.
+/// What has been done of the steps of closing a channel (REG-9, REC-7, REC-8).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ClosingProgress {
+    /// The decision to close and its reason are recorded.
     pub reason_recorded: bool,
+    /// The final snapshot (from the last snapshot's end to the day of closing) is taken.
+    pub final_snapshot: bool,
+    /// The archive package (E-ARK SIP over the channel's whole life) is made.
+    pub archive_package: bool,
+    /// The closure is registered with the registrator (a diarienummer).
+    pub closure_registered: bool,
 }
 
-/// The steps of closing a channel, in order. The records steps (final snapshot, archive
-/// package, registering the closure with the registrator; REC-7, REC-8) belong here and come
-/// with the records issue; until then only the recorded decision is required.
+/// The steps of closing a channel, in order: the recorded decision, the final snapshot, the
+/// archive package and the registration of the closure. A closed channel is archived first and
+/// its closure registered (REG-9, REC-8).
 pub fn closing_steps(progress: ClosingProgress) -> Vec<ClosingStep> {
-    vec![ClosingStep {
-        code: "reason",
-        label: Text::new("Beslut och skäl att stänga är registrerade", "Decision and reason to close recorded"),
-        done: progress.reason_recorded,
-    }]
+    vec![
+        ClosingStep {
+            code: "reason",
+            label: Text::new("Beslut och skäl att stänga är registrerade", "Decision and reason to close recorded"),
+            done: progress.reason_recorded,
+        },
+        ClosingStep {
+            code: "snapshot",
+            label: Text::new("Slutlig ögonblicksbild tagen", "Final snapshot taken"),
+            done: progress.final_snapshot,
+        },
+        ClosingStep {
+            code: "package",
+            label: Text::new("Arkivpaket (E-ARK SIP) framställt", "Archive package (E-ARK SIP) made"),
+            done: progress.archive_package,
+        },
+        ClosingStep {
+            code: "registered",
+            label: Text::new("Stängningen registrerad hos registrator", "Closure registered with the registrar"),
+            done: progress.closure_registered,
+        },
+    ]
 }
 
 /// Whether every closing step is done.
@@ -294,10 +318,31 @@ mod tests {
         assert!(Platform::Facebook.dialogue_by_default());
     }
 
-    // REQ REG-9
+    // REQ REG-9, REC-8: closing needs the recorded reason, the final snapshot, the archive
+    // package and the registered closure; each one missing keeps the channel open.
     #[test]
-    fn closing_needs_recorded_reason() {
-        assert!(!closing_complete(ClosingProgress { reason_recorded: false }));
-        assert!(closing_complete(ClosingProgress { reason_recorded: true }));
+    fn closing_needs_every_records_step() {
+        let all = ClosingProgress {
+            reason_recorded: true,
+            final_snapshot: true,
+            archive_package: true,
+            closure_registered: true,
+        };
+        assert!(closing_complete(all));
+        let steps = closing_steps(all);
+        assert_eq!(steps.iter().map(|s| s.code).collect::<Vec<_>>(), ["reason", "snapshot", "package", "registered"]);
+        assert!(steps.iter().all(|s| !s.label.sv.is_empty() && !s.label.en.is_empty() && s.label.sv != s.label.en));
+        for missing in 0..4 {
+            let mut p = all;
+            match missing {
+                0 => p.reason_recorded = false,
+                1 => p.final_snapshot = false,
+                2 => p.archive_package = false,
+                _ => p.closure_registered = false,
+            }
+            assert!(!closing_complete(p), "step {missing} missing");
+            assert!(!closing_steps(p)[missing].done);
+        }
+        assert!(!closing_complete(ClosingProgress { reason_recorded: true, ..Default::default() }));
     }
 }

@@ -6,10 +6,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    authz::{Actor, ChannelPeople},
     case::CaseState,
     i18n::Text,
     item::{Direction, ItemKind},
     moderation::Category,
+    org::Role,
 };
 
 /// A diarienummer: series, year and a running number, written `KS 2026/0143`.
@@ -123,6 +125,56 @@ pub fn propose(f: &RecordFacts) -> Proposal {
     ))
 }
 
+/// Who may register records in the diarium (REC-2): the registry clerk, the communications
+/// unit and the system administrator everywhere; a channel's administrators for that channel's
+/// records. Read-only roles (the auditor) never, whatever else they hold.
+pub fn can_register(a: &Actor, channel: Option<&ChannelPeople>) -> bool {
+    if a.read_only() {
+        return false;
+    }
+    if [Role::Registrator, Role::Kommunikator, Role::SystemAdmin].iter().any(|r| a.has(*r)) {
+        return true;
+    }
+    channel.is_some_and(|ch| ch.administrators.contains(&a.person))
+}
+
+/// Who sees withheld fields of a register entry: those who may register the record, and the
+/// archivist. Everyone else, like the public, sees the masked view (OSL 5 kap. 5 §).
+pub fn can_see_withheld(a: &Actor, channel: Option<&ChannelPeople>) -> bool {
+    can_register(a, channel) || (a.has(Role::Arkivarie) && !a.read_only())
+}
+
+/// The longest short description of a registered record (OSL 5 kap. 2 §: "kort beskrivning").
+pub const MAX_DESCRIPTION_CHARS: usize = 300;
+/// The shortest: a description says what the record is about.
+pub const MIN_DESCRIPTION_CHARS: usize = 5;
+
+/// Check a register entry's description: required and short.
+pub fn check_description(description: &str) -> Result<(), Text> {
+    let n = description.trim().chars().count();
+    if n < MIN_DESCRIPTION_CHARS {
+        return Err(Text::new(
+            format!("Skriv en kort beskrivning av handlingen (minst {MIN_DESCRIPTION_CHARS} tecken)."),
+            format!("Write a short description of the record (at least {MIN_DESCRIPTION_CHARS} characters)."),
+        ));
+    }
+    if n > MAX_DESCRIPTION_CHARS {
+        return Err(Text::new(
+            format!("Beskrivningen är {n} tecken; högst {MAX_DESCRIPTION_CHARS} tecken. Korta den."),
+            format!("The description is {n} characters; at most {MAX_DESCRIPTION_CHARS}. Shorten it."),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a record was received (inkommen) or drawn up (upprättad), as the diarium says it.
+pub fn direction_label(d: Direction) -> Text {
+    match d {
+        Direction::Incoming => Text::new("Inkommen", "Received"),
+        Direction::Ours => Text::new("Upprättad", "Drawn up"),
+    }
+}
+
 /// A field of a register entry that may be withheld (OSL 5 kap. 5 §).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -208,6 +260,67 @@ mod tests {
         assert!(matches!(propose(&praise), Proposal::NotNeeded(_)));
         let comment = facts(ItemKind::Comment, vec![], Some(CaseState::Answered), false);
         assert!(matches!(propose(&comment), Proposal::NotNeeded(t) if t.sv.contains("sökbar")));
+    }
+
+    fn actor(person: i64, roles: &[Role]) -> Actor {
+        Actor { person, unit: Some(1), grants: roles.iter().map(|r| crate::org::RoleGrant::global(*r)).collect() }
+    }
+
+    fn channel() -> ChannelPeople {
+        ChannelPeople {
+            unit: 1,
+            administrators: vec![10, 11],
+            operators: vec![12],
+            substitute: Some(13),
+            created_by: None,
+        }
+    }
+
+    #[test]
+    fn the_registrar_communicators_admins_and_channel_administrators_may_register() {
+        // REQ REC-2 REQ ROLE-1
+        let ch = channel();
+        for role in [Role::Registrator, Role::Kommunikator, Role::SystemAdmin] {
+            assert!(can_register(&actor(1, &[role]), Some(&ch)), "{role:?}");
+            assert!(can_register(&actor(1, &[role]), None), "{role:?} needs no channel");
+        }
+        // The channel's administrators, for that channel only.
+        assert!(can_register(&actor(10, &[]), Some(&ch)));
+        assert!(!can_register(&actor(10, &[]), None));
+        // Editors who are not administrators, the substitute, heads, the archivist: no.
+        assert!(!can_register(&actor(12, &[]), Some(&ch)));
+        assert!(!can_register(&actor(13, &[]), Some(&ch)));
+        assert!(!can_register(&actor(2, &[Role::Chef]), Some(&ch)));
+        assert!(!can_register(&actor(2, &[Role::Kommunchef]), Some(&ch)));
+        assert!(!can_register(&actor(2, &[Role::Arkivarie]), Some(&ch)));
+        // The read-only auditor never, even if named as an administrator.
+        assert!(!can_register(&actor(10, &[Role::Auditor]), Some(&ch)));
+        assert!(!can_register(&actor(2, &[Role::Auditor]), None));
+    }
+
+    #[test]
+    fn withheld_fields_are_seen_by_those_who_register_and_the_archivist() {
+        // REQ REC-2
+        let ch = channel();
+        assert!(can_see_withheld(&actor(1, &[Role::Registrator]), Some(&ch)));
+        assert!(can_see_withheld(&actor(1, &[Role::Arkivarie]), Some(&ch)));
+        assert!(can_see_withheld(&actor(10, &[]), Some(&ch)));
+        assert!(!can_see_withheld(&actor(1, &[Role::Auditor]), Some(&ch)));
+        assert!(!can_see_withheld(&actor(12, &[]), Some(&ch)));
+        assert!(!can_see_withheld(&actor(2, &[Role::Kommunchef]), Some(&ch)));
+    }
+
+    #[test]
+    fn a_description_is_required_and_short() {
+        // REQ REC-2
+        assert!(check_description("Anmälan om hemtjänsten").is_ok());
+        assert!(check_description("   ").unwrap_err().sv.contains("kort beskrivning"));
+        assert!(check_description("abc").is_err());
+        let long = "x".repeat(MAX_DESCRIPTION_CHARS + 1);
+        assert!(check_description(&long).unwrap_err().en.contains("Shorten"));
+        assert!(check_description(&"å".repeat(MAX_DESCRIPTION_CHARS)).is_ok(), "counted in characters");
+        assert_eq!(direction_label(Direction::Incoming).sv, "Inkommen");
+        assert_eq!(direction_label(Direction::Ours).sv, "Upprättad");
     }
 
     #[test]

@@ -31,8 +31,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     ChannelId,
+    authz::Actor,
     i18n::Text,
     item::{Direction, ItemKind, PlatformState},
+    org::Role,
     sweden,
     validation::Finding,
 };
@@ -43,7 +45,7 @@ use crate::{
 /// `period = "keep"`, `period = { years = 2 }`, `period = { months = 6 }`,
 /// `period = { when_no_longer_current = { grace_days = 90 } }`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RetentionPeriod {
     /// Bevaras: never disposed.
     Keep,
@@ -127,7 +129,11 @@ impl RetentionPeriod {
 
 /// The decision a retention class rests on: which nämnd decided it, when, under which §, and
 /// its diarienummer. Gallring needs such a decision (arkivlagen 10 §).
+///
+/// Unknown fields are refused (as in every part of the plan), so a misspelt field name is an
+/// error rather than a condition silently left out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionRef {
     /// The nämnd (or kommunstyrelsen as arkivmyndighet), e.g. "Kommunstyrelsen".
     pub body: String,
@@ -146,6 +152,17 @@ impl DecisionRef {
         !self.body.trim().is_empty() && (!self.paragraph.trim().is_empty() || !self.reference.trim().is_empty())
     }
 
+    /// Whether `named` (what a person running a disposal typed, e.g. "KS 2023/412") names this
+    /// decision: its diarienummer, or its full [`citation`](Self::citation). Case and runs of
+    /// white space do not matter; a § alone does not name a decision (every nämnd has a § 187).
+    pub fn is_named_by(&self, named: &str) -> bool {
+        fn norm(s: &str) -> String {
+            s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+        }
+        let named = norm(named);
+        !named.is_empty() && (named == norm(&self.reference) || named == norm(&self.citation()))
+    }
+
     /// "Kommunstyrelsen 2023-11-14 § 187 (KS 2023/412)".
     pub fn citation(&self) -> String {
         let mut s = format!("{} {}", self.body.trim(), self.date.format("%Y-%m-%d"));
@@ -162,6 +179,7 @@ impl DecisionRef {
 
 /// One handlingstyp in the dokumenthanteringsplan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RetentionClass {
     /// A short stable id that rules refer to, e.g. "dm".
     pub id: String,
@@ -191,6 +209,7 @@ impl RetentionClass {
 /// Assigns a class to the records it matches. Every condition left out matches anything; a
 /// record matches a rule when it meets all the conditions given.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RetentionRule {
     /// The class id.
     pub class: String,
@@ -243,6 +262,7 @@ impl RetentionRule {
 
 /// The dokumenthanteringsplan for social-media records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RetentionPlan {
     pub classes: Vec<RetentionClass>,
     #[serde(default)]
@@ -623,6 +643,9 @@ pub struct DisposeBatch {
     pub decision: DecisionRef,
     pub count: usize,
     pub items: Vec<i64>,
+    /// The Swedish capture dates of the earliest and the latest of them.
+    pub first_captured: NaiveDate,
+    pub last_captured: NaiveDate,
 }
 
 /// Records of one class that will be disposable later.
@@ -689,6 +712,8 @@ pub fn dry_run(plan: &RetentionPlan, records: &[RecordFacts], now: DateTime<Utc>
                     Some(b) => {
                         b.count += 1;
                         b.items.push(r.item_id);
+                        b.first_captured = b.first_captured.min(r.captured_on());
+                        b.last_captured = b.last_captured.max(r.captured_on());
                     }
                     None => {
                         let c = plan.class(&class);
@@ -700,6 +725,8 @@ pub fn dry_run(plan: &RetentionPlan, records: &[RecordFacts], now: DateTime<Utc>
                             decision,
                             count: 1,
                             items: vec![r.item_id],
+                            first_captured: r.captured_on(),
+                            last_captured: r.captured_on(),
                             class,
                         });
                     }
@@ -727,11 +754,71 @@ pub fn dry_run(plan: &RetentionPlan, records: &[RecordFacts], now: DateTime<Utc>
             Disposal::Held { why } => report.held.push(HeldItem { item_id: r.item_id, channel: r.channel, why }),
         }
     }
-    let pos = |id: &str| plan.classes.iter().position(|c| c.id == id).unwrap_or(usize::MAX);
-    report.dispose.sort_by_key(|b| pos(&b.class));
-    report.not_yet.sort_by_key(|g| pos(&g.class));
-    report.kept.sort_by_key(|g| pos(&g.class));
+    report.sort(plan);
     report
+}
+
+impl DisposalReport {
+    /// Groups in the order of the plan's classes (a stable sort: ties keep their order).
+    fn sort(&mut self, plan: &RetentionPlan) {
+        let pos = |id: &str| plan.classes.iter().position(|c| c.id == id).unwrap_or(usize::MAX);
+        self.dispose.sort_by_key(|b| pos(&b.class));
+        self.not_yet.sort_by_key(|g| pos(&g.class));
+        self.kept.sort_by_key(|g| pos(&g.class));
+    }
+
+    /// Add the report for another batch of records (taken on the same day, with the same plan),
+    /// so a large store can be read page by page: merging the reports of the pages gives the
+    /// report of the whole, groups in plan order, item ids in the order the pages came.
+    pub fn merge(&mut self, other: DisposalReport, plan: &RetentionPlan) {
+        self.total += other.total;
+        for b in other.dispose {
+            match self.dispose.iter_mut().find(|x| x.class == b.class && x.decision == b.decision) {
+                Some(x) => {
+                    x.count += b.count;
+                    x.items.extend(b.items);
+                    x.first_captured = x.first_captured.min(b.first_captured);
+                    x.last_captured = x.last_captured.max(b.last_captured);
+                }
+                None => self.dispose.push(b),
+            }
+        }
+        for g in other.not_yet {
+            match self.not_yet.iter_mut().find(|x| x.class == g.class) {
+                Some(x) => {
+                    x.count += g.count;
+                    x.waiting_for_case += g.waiting_for_case;
+                    x.earliest = x.earliest.min(g.earliest);
+                }
+                None => self.not_yet.push(g),
+            }
+        }
+        for g in other.kept {
+            match self.kept.iter_mut().find(|x| x.class == g.class && x.why == g.why) {
+                Some(x) => x.count += g.count,
+                None => self.kept.push(g),
+            }
+        }
+        self.held.extend(other.held);
+        self.sort(plan);
+    }
+}
+
+/// May see the disposal report, the plan, the disposal log and the holds: the archivist, the
+/// communications unit, the system administrator and the auditor (read only).
+pub fn can_view_disposal(a: &Actor) -> bool {
+    [Role::Arkivarie, Role::Kommunikator, Role::SystemAdmin, Role::Auditor].iter().any(|r| a.has(*r))
+}
+
+/// May run a real disposal (from the command line, naming the decision): the archivist only.
+pub fn can_dispose(a: &Actor) -> bool {
+    !a.read_only() && a.has(Role::Arkivarie)
+}
+
+/// May place and release a legal hold on a record: the archivist, the communications unit and
+/// the system administrator; never a read-only auditor.
+pub fn can_manage_holds(a: &Actor) -> bool {
+    !a.read_only() && [Role::Arkivarie, Role::Kommunikator, Role::SystemAdmin].iter().any(|r| a.has(*r))
 }
 
 #[cfg(test)]
@@ -1228,5 +1315,85 @@ mod tests {
                 .unwrap();
         assert_eq!(d["outcome"], "dispose");
         assert_eq!(d["decision"]["paragraph"], "§ 187");
+    }
+
+    // REQ REC-5: reading the store page by page and merging the pages' reports gives the report
+    // of the whole, with each batch's first and last capture date.
+    #[test]
+    fn merged_pages_equal_the_whole() {
+        let plan = RetentionPlan::example();
+        let now = noon(2027, 1, 1);
+        let mut records = Vec::new();
+        for id in 1..=9 {
+            let kind = [ItemKind::DirectMessage, ItemKind::Comment, ItemKind::Post][(id % 3) as usize];
+            let mut r = record(id, kind, noon(2021 + (id % 4) as i32, 1 + (id % 12) as u32, 10));
+            r.case_open = id == 4;
+            r.legal_hold = id == 7;
+            records.push(r);
+        }
+        let whole = dry_run(&plan, &records, now);
+        let mut merged = dry_run(&plan, &records[..2], now);
+        for page in records[2..].chunks(3) {
+            merged.merge(dry_run(&plan, page, now), &plan);
+        }
+        assert_eq!(merged, whole);
+        let dm = whole.dispose.iter().find(|b| b.class == "dm").unwrap();
+        let dates: Vec<NaiveDate> =
+            records.iter().filter(|r| dm.items.contains(&r.item_id)).map(RecordFacts::captured_on).collect();
+        assert_eq!(dm.first_captured, *dates.iter().min().unwrap());
+        assert_eq!(dm.last_captured, *dates.iter().max().unwrap());
+        assert!(dm.first_captured < dm.last_captured);
+    }
+
+    // REQ REC-5: a real run names its decision: the diarienummer or the full citation, never a
+    // bare § or an empty string.
+    #[test]
+    fn a_decision_is_named_by_its_reference_or_citation() {
+        let plan = RetentionPlan::example();
+        let d = plan.class("dm").unwrap().decision.clone().unwrap();
+        assert!(d.is_named_by("KS 2023/412"));
+        assert!(d.is_named_by("  ks   2023/412 "));
+        assert!(d.is_named_by("Kommunstyrelsen 2023-11-14 § 187 (KS 2023/412)"));
+        assert!(!d.is_named_by("KS 2023/413"));
+        assert!(!d.is_named_by("§ 187"));
+        assert!(!d.is_named_by(""));
+        let no_ref = DecisionRef { reference: String::new(), ..d };
+        assert!(!no_ref.is_named_by(""));
+        assert!(no_ref.is_named_by("Kommunstyrelsen 2023-11-14 § 187"));
+    }
+
+    // REQ REC-5: a misspelt field is refused, not ignored: a rule whose `kinds` is written `kind`
+    // would otherwise match every record.
+    #[test]
+    fn unknown_fields_are_refused() {
+        let written = r#"{ "classes": [], "rules": [{ "class": "dm", "kind": ["direct_message"] }],
+            "default_class": "x" }"#;
+        let e = serde_json::from_str::<RetentionPlan>(written).unwrap_err().to_string();
+        assert!(e.contains("unknown field `kind`"), "{e}");
+        let period = r#"{ "when_no_longer_current": { "grace": 90 } }"#;
+        assert!(serde_json::from_str::<RetentionPeriod>(period).is_err());
+        let decision = r#"{ "body": "KS", "date": "2023-11-14", "paragraf": "§ 1" }"#;
+        assert!(serde_json::from_str::<DecisionRef>(decision).is_err());
+    }
+
+    // REQ REC-5: who sees the disposal report and who places legal holds.
+    #[test]
+    fn archivists_manage_holds_auditors_only_look() {
+        use crate::org::RoleGrant;
+        let actor = |roles: &[Role]| Actor {
+            person: 1,
+            unit: Some(1),
+            grants: roles.iter().map(|r| RoleGrant::global(*r)).collect(),
+        };
+        for r in [Role::Arkivarie, Role::Kommunikator, Role::SystemAdmin] {
+            assert!(can_view_disposal(&actor(&[r])) && can_manage_holds(&actor(&[r])), "{r:?}");
+        }
+        assert!(can_dispose(&actor(&[Role::Arkivarie])));
+        assert!(!can_dispose(&actor(&[Role::Kommunikator])) && !can_dispose(&actor(&[Role::SystemAdmin])));
+        assert!(can_view_disposal(&actor(&[Role::Auditor])));
+        assert!(!can_manage_holds(&actor(&[Role::Auditor])));
+        assert!(!can_view_disposal(&actor(&[Role::Kommunchef])));
+        assert!(!can_manage_holds(&actor(&[])));
+        assert!(!can_view_disposal(&actor(&[])));
     }
 }

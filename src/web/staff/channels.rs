@@ -22,6 +22,14 @@ struct ChannelsPage {
     state: String,
     unit: Option<i64>,
     platform: String,
+    /// Channels flagged inactive (REG-9), with since when.
+    inactive: std::collections::HashMap<ChannelId, chrono::DateTime<chrono::Utc>>,
+}
+
+impl ChannelsPage {
+    fn inactive_since<I: std::borrow::Borrow<ChannelId>>(&self, id: I) -> Option<String> {
+        self.inactive.get(id.borrow()).map(|t| self.p.dt(t))
+    }
 }
 
 pub async fn channels(
@@ -48,6 +56,7 @@ pub async fn channels(
             state: filter.state.map(|s| s.code().to_string()).unwrap_or_default(),
             unit: filter.unit,
             platform: filter.platform.map(|p| p.code().to_string()).unwrap_or_default(),
+            inactive: st.svc.store.inactive_channels().await?,
         },
     ))
 }
@@ -300,6 +309,12 @@ struct ChannelPage {
     can_credentials: bool,
     can_curate_feed: bool,
     error: Option<PageError>,
+    /// Snapshots (REC-7), the inactivity flag (REG-9) and the records steps of closing (REC-8).
+    snapshots: Vec<crate::storage::SnapshotRow>,
+    inactive_since: Option<chrono::DateTime<chrono::Utc>>,
+    closing: crate::service::ClosingStatus,
+    can_snapshot: bool,
+    can_closing_records: bool,
 }
 
 impl ChannelPage {
@@ -393,9 +408,19 @@ async fn channel_page(
         &format!("/app/kanaler/{id}"),
         st,
     );
-    p.notice = ok.and_then(|c| notice(c, lang));
+    p.notice = ok.and_then(|c| notice(c, lang).or_else(|| super::snapshots::notice(c, lang)));
     let status = error.as_ref().map(|e| e.status).unwrap_or(StatusCode::OK);
+    let snapshots = st.svc.snapshots(&staff.ctx, id).await?;
+    let inactive_since = st.svc.store.inactive_since(id).await?;
+    let closing = st.svc.closing_status(id).await?;
+    let can_snapshot = kanalvakt_domain::snapshot::can_take_snapshot(actor, &people);
+    let can_closing_records = kanalvakt_domain::snapshot::can_do_closing_records(actor, &people);
     let page = ChannelPage {
+        snapshots,
+        inactive_since,
+        closing,
+        can_snapshot,
+        can_closing_records,
         p,
         my_steps,
         can_edit: authz::can_edit_channel(actor, &people)
@@ -420,7 +445,7 @@ pub async fn channel(
 }
 
 /// Show the channel page again with the error of a refused action (409, 403, 422).
-async fn refused(st: &AppState, staff: &Staff, lang: Lang, id: ChannelId, e: ServiceError) -> PageResult {
+pub(super) async fn refused(st: &AppState, staff: &Staff, lang: Lang, id: ChannelId, e: ServiceError) -> PageResult {
     match e {
         ServiceError::NotFound | ServiceError::Internal(_) => Err(e.into()),
         other => channel_page(st, staff, lang, id, None, Some(other.into())).await,

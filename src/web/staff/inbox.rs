@@ -186,6 +186,8 @@ struct CasePage {
     all_categories: Vec<(String, String)>,
     suggested: String,
     responsible: Vec<String>,
+    /// Registration (REC-2): the proposal and where it is registered.
+    registration: Option<crate::service::RegistrationProposal>,
 }
 
 impl CaseLabels for CasePage {
@@ -258,9 +260,23 @@ async fn case_page(
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let all_categories =
         Category::ALL.iter().map(|c| (c.code().to_string(), c.label().get(lang).to_string())).collect();
+    let registration = Some(st.svc.registration_proposal(&staff.ctx, &v.case).await?);
     Ok(render(
         status,
-        &CasePage { p, v, hits, now, people, error, draft, attack, all_categories, suggested, responsible },
+        &CasePage {
+            p,
+            v,
+            hits,
+            now,
+            people,
+            error,
+            draft,
+            attack,
+            all_categories,
+            suggested,
+            responsible,
+            registration,
+        },
     ))
 }
 

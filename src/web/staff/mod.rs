@@ -7,11 +7,15 @@ mod audit;
 mod channels;
 mod credentials;
 mod dashboard;
+mod diarium;
+mod gallring;
 mod inbox;
 mod moderation;
 mod organisation;
 mod party;
+mod requests;
 mod search;
+mod snapshots;
 mod stats;
 mod tokens;
 
@@ -23,6 +27,11 @@ pub use channels::{
 };
 pub use credentials::{add_credential, credentials, reveal_credential};
 pub use dashboard::dashboard;
+pub use diarium::{
+    diarium, register as register_record, register_form, registry_case, registry_case_erms,
+    worklist as registration_worklist,
+};
+pub use gallring::{gallring, place_hold, release_hold};
 pub use inbox::{
     answer, bulk, case, counts as inbox_counts, evidence_json, evidence_pdf, forward, inbox, no_action, registry,
     remove, take, unanswered, unhide,
@@ -30,7 +39,13 @@ pub use inbox::{
 pub use moderation::{moderation_settings, save_moderation_settings};
 pub use organisation::organisation;
 pub use party::{add_party_link, delete_party_link, party_links};
+pub use requests::{
+    create_request, decide as decide_request, mask as mask_request_item, new_request_form, release_csv, release_json,
+    release_pdf, request, requests, select as select_for_request, unmask as unmask_request_item,
+    unselect as unselect_request_item,
+};
 pub use search::search;
+pub use snapshots::{closing_step, snapshot_file, take_snapshot};
 pub use stats::{statistics, statistics_csv};
 pub use tokens::{api_tokens, create_api_token, revoke_api_token};
 
