@@ -387,6 +387,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 out,
                 media_root: config.data_dir.join("media"),
                 created: svc.now(),
+                documents: Vec::new(),
             };
             let report = kanalvakt::archive::export_sip(&svc, &req, |n, total| {
                 if n % 100 == 0 || n == total {

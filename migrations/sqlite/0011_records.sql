@@ -132,3 +132,8 @@ CREATE TABLE channel_closings (
     registered_record_id INTEGER REFERENCES registered_records(id)
 );
 ALTER TABLE channels ADD COLUMN inactive_since TEXT;
+
+-- The index terms changed with issue 5 (the last part of a compound word is indexed too):
+-- empty the index, and the server indexes every item again in the background when it starts
+-- (Services::index_missing), so old and new items are found by the same words.
+DELETE FROM item_search;

@@ -90,6 +90,9 @@ pub struct SipRequest {
     pub media_root: PathBuf,
     /// The export time: every CREATED in the package.
     pub created: DateTime<Utc>,
+    /// Files to put in `documentation/` beside the README, by name: the channel's snapshots
+    /// (PDF/A, PNG) when it is archived at closing (REC-7, REC-8).
+    pub documents: Vec<(String, PathBuf)>,
 }
 
 /// One file in the package.
@@ -455,7 +458,19 @@ pub async fn export_sip(
         schema_files.push(w.put(&format!("schemas/{name}"), bytes, "application/xml")?);
     }
     let readme = readme_sv(&svc.municipality.name, &channel.name, req, ids.len(), media.len(), media_missing, &created);
-    let doc_file = w.put("documentation/README.txt", readme.as_bytes(), "text/plain")?;
+    let mut doc_files = vec![w.put("documentation/README.txt", readme.as_bytes(), "text/plain")?];
+    for (name, path) in &req.documents {
+        let mime = match Path::new(name).extension().and_then(|e| e.to_str()) {
+            Some("pdf") => "application/pdf",
+            Some("png") => "image/png",
+            Some("jpg" | "jpeg") => "image/jpeg",
+            Some("txt") => "text/plain",
+            _ => "application/octet-stream",
+        };
+        let safe: String =
+            name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+        doc_files.push(w.copy(&format!("documentation/{safe}"), path, mime)?);
+    }
 
     // The package METS.
     let mut m = String::new();
@@ -470,7 +485,9 @@ pub async fn export_sip(
         md_ref(&premis_file, "PREMIS", &created),
         other_content("Documentation (plain text)")
     );
-    file_xml(&mut m, "file-doc-1", &doc_file, &doc_file.path, &created);
+    for (i, f) in doc_files.iter().enumerate() {
+        file_xml(&mut m, &format!("file-doc-{}", i + 1), f, &f.path, &created);
+    }
     let _ = writeln!(
         m,
         "    </mets:fileGrp>\n    <mets:fileGrp ID=\"fileGrp-schemas\" USE=\"Schemas\" {}>",
@@ -493,9 +510,10 @@ pub async fn export_sip(
         m,
         "    </mets:fileGrp>\n  </mets:fileSec>\n  <mets:structMap ID=\"structMap-csip\" TYPE=\"PHYSICAL\" LABEL=\"CSIP\">\n    <mets:div ID=\"div-root\" LABEL=\"{}\">\n      \
          <mets:div ID=\"div-metadata\" LABEL=\"Metadata\" DMDID=\"dmd-channel\" ADMID=\"digiprov-premis\"/>\n      \
-         <mets:div ID=\"div-documentation\" LABEL=\"Documentation\">\n        <mets:fptr FILEID=\"file-doc-1\"/>\n      </mets:div>\n      \
+         <mets:div ID=\"div-documentation\" LABEL=\"Documentation\">\n{}      </mets:div>\n      \
          <mets:div ID=\"div-schemas\" LABEL=\"Schemas\">",
-        esc(&objid)
+        esc(&objid),
+        (1..=doc_files.len()).map(|i| format!("        <mets:fptr FILEID=\"file-doc-{i}\"/>\n")).collect::<String>()
     );
     for i in 0..schema_files.len() {
         let _ = writeln!(m, "        <mets:fptr FILEID=\"file-schema-{}\"/>", i + 1);
@@ -699,7 +717,9 @@ fn readme_sv(
            SHA-256 som namn.\n\
          - representations/rep2/data/: samma poster som PDF/A-2a, ett dokument per månad, där\n  \
            kommunens egna inlägg och svar skiljs från allmänhetens.\n\
-         - schemas/: XML-scheman som METS-filerna hänvisar till.\n\n\
+         - schemas/: XML-scheman som METS-filerna hänvisar till.\n\
+         - documentation/: denna fil och, när kanalen arkiveras vid stängning, kanalens\n  \
+           ögonblicksbilder (PDF/A, och PNG där sidan kunde renderas).\n\n\
          Personuppgifter kan förekomma. Pröva sekretess innan något lämnas ut.\n",
         req.channel, req.from, req.to
     )

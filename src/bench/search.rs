@@ -11,9 +11,9 @@
 //! mix of frequent, middling and rare words, two-word and three-word queries, and words with
 //! å/ä/ö — each run twice, interleaved:
 //!
-//! 1. *Kanalvakt* (the measured path): `Services::search` as the /app/sok page calls it for a
-//!    person who sees every channel: stems the query, matches the index, joins the items and
-//!    their current version, filters by channel, newest 50 first;
+//! 1. *Kanalvakt* (the measured path): `Services::search_records` as the /app/sok page calls it
+//!    for a person who sees every channel: stems the query, matches the index, joins the items,
+//!    their current version and channel, filters by channel, newest 50 first;
 //! 2. *bare full-text* (the limit): the engine's own query for the same stemmed terms, newest 50
 //!    ids only — FTS5 `MATCH … ORDER BY rowid DESC` on SQLite, `tsv @@ to_tsquery('simple', …)
 //!    ORDER BY item_id DESC` on PostgreSQL. Kanalvakt cannot answer faster than its engine.
@@ -33,7 +33,7 @@ use sqlx::AnyPool;
 use super::{Machine, Scratch, grouped, percentile, seeded, table};
 use crate::{
     archive::{SipRequest, export_sip},
-    service::{Ctx, Services},
+    service::{Ctx, RecordFilter, Services},
     storage::{Backend, ts},
 };
 
@@ -137,7 +137,7 @@ async fn run_on(args: &SearchArgs, scratch: &Scratch) -> anyhow::Result<SearchRe
     eprintln!("bench search: {} queries, each on both paths…", queries.len());
     // A warm-up pass over a few queries, then both paths interleaved query by query.
     for (_, q) in queries.iter().take(10) {
-        svc.search(&ctx, q, None, 50).await?;
+        svc.search_records(&ctx, &filter(q), 50).await?;
         bare(svc.store.pool(), backend, q).await?;
     }
     let mut app_ms = Vec::new();
@@ -146,11 +146,11 @@ async fn run_on(args: &SearchArgs, scratch: &Scratch) -> anyhow::Result<SearchRe
     let mut by_class: Vec<(String, Vec<f64>, Vec<f64>)> = Vec::new();
     for (i, (class, q)) in queries.iter().enumerate() {
         let (a, b) = if i % 2 == 0 {
-            let a = timed(svc.search(&ctx, q, None, 50)).await?;
+            let a = timed(svc.search_records(&ctx, &filter(q), 50)).await?;
             (a, timed(bare(svc.store.pool(), backend, q)).await?)
         } else {
             let b = timed(bare(svc.store.pool(), backend, q)).await?;
-            (timed(svc.search(&ctx, q, None, 50)).await?, b)
+            (timed(svc.search_records(&ctx, &filter(q), 50)).await?, b)
         };
         app_hits += a.1.len();
         bare_hits += b.1.len();
@@ -214,6 +214,11 @@ async fn timed<T, E: Into<anyhow::Error>>(
     let t = Instant::now();
     let r = f.await.map_err(Into::into)?;
     Ok((t.elapsed().as_secs_f64() * 1e3, r))
+}
+
+/// The records search as /app/sok fills it in: only the words.
+fn filter(q: &str) -> RecordFilter {
+    RecordFilter { q: q.into(), ..RecordFilter::default() }
 }
 
 /// The engine's own query for the same stemmed terms: the newest 50 ids.
@@ -365,6 +370,7 @@ async fn export_part(
         out: dir.join("export"),
         media_root: dir.join("media"),
         created: Utc.with_ymd_and_hms(2026, 7, 1, 8, 0, 0).single().context("date")?,
+        documents: Vec::new(),
     };
     let t = Instant::now();
     let report = export_sip(svc, &req, |n, total| {

@@ -1,7 +1,6 @@
 //! Swedish full-text search over the records of the channels a person may see (REC-3, REC-6).
 
 use kanalvakt_domain::{
-    ChannelId,
     moderation::Category,
     search::{self, RecordState},
     validation::Finding,
@@ -9,7 +8,7 @@ use kanalvakt_domain::{
 use serde::Deserialize;
 
 use super::{Ctx, Result, ServiceError, Services};
-use crate::storage::{ItemRow, RecordHit, RecordQuery};
+use crate::storage::{RecordHit, RecordQuery};
 
 /// The records search as a person fills it in (query-string names, Swedish): kept as typed, so a
 /// form with a mistake comes back with everything still in it.
@@ -193,17 +192,6 @@ impl RecordFilter {
 }
 
 impl Services {
-    /// Items whose text or sender holds every word of the query (inflections included), in the
-    /// channels the actor may see, newest first.
-    pub async fn search(&self, ctx: &Ctx, query: &str, channel: Option<ChannelId>, limit: i64) -> Result<Vec<ItemRow>> {
-        let terms = search::query_terms(query);
-        let mut channels = self.visible_channel_ids(ctx).await?;
-        if let Some(c) = channel {
-            channels.retain(|v| *v == c);
-        }
-        Ok(self.store.search_items(&terms, &channels, limit).await?)
-    }
-
     /// The records search (REC-3, REC-6): words and filters over every record of the channels
     /// the person may see, newest captured first. With no words it lists by the filters alone; a
     /// text of only punctuation finds nothing (rather than everything).

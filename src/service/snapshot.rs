@@ -478,9 +478,23 @@ impl Services {
         if self.store.closing_row(channel).await?.and_then(|r| r.package_sha256).is_some() {
             return Err(conflict("Arkivpaketet är redan framställt.", "The archive package is already made."));
         }
+        if self.closing_status(channel).await?.snapshot.is_none() {
+            return Err(conflict(
+                "Ta den slutliga ögonblicksbilden först: den ska med i arkivpaketet.",
+                "Take the final snapshot first: it goes into the archive package.",
+            ));
+        }
         let now = self.now();
         let out = self.setup.data_dir.join("archive");
         std::fs::create_dir_all(&out).map_err(|e| internal(format!("could not create {}: {e}", out.display())))?;
+        // Every snapshot of the channel goes into the package's documentation (REC-7, REC-8).
+        let mut documents = Vec::new();
+        for snap in self.store.snapshots_of(channel).await? {
+            for rel in std::iter::once(&snap.pdf_path).chain(snap.rendering_path.as_ref()) {
+                let name = format!("snapshot-{}", rel.rsplit('/').next().unwrap_or(rel));
+                documents.push((name, self.setup.data_dir.join(rel)));
+            }
+        }
         let req = crate::archive::SipRequest {
             channel,
             from: swedish_day(ch.created_at),
@@ -488,6 +502,7 @@ impl Services {
             out,
             media_root: self.setup.data_dir.join("media"),
             created: now,
+            documents,
         };
         let report = crate::archive::export_sip(self, &req, |_, _| {})
             .await

@@ -73,33 +73,6 @@ impl Store {
         Ok(())
     }
 
-    /// Items in `channels` whose index holds every one of `terms` (already stemmed, letters and
-    /// digits only), newest first.
-    pub async fn search_items(&self, terms: &[String], channels: &[ChannelId], limit: i64) -> Result<Vec<ItemRow>> {
-        if terms.is_empty() || channels.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Only integers we hold and terms of letters and digits are formatted into the SQL.
-        let list = channels.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",");
-        let (join, matches, query) = match self.backend() {
-            Backend::Sqlite => (
-                "i.id = s.rowid",
-                "item_search MATCH $1",
-                terms.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" "),
-            ),
-            Backend::Postgres => ("i.id = s.item_id", "s.tsv @@ to_tsquery('simple', $1)", terms.join(" & ")),
-        };
-        let sql = format!(
-            "SELECT i.*, v.text, (SELECT COUNT(*) FROM item_versions x WHERE x.item_id = i.id) AS versions \
-             FROM item_search s JOIN items i ON {join} \
-             JOIN item_versions v ON v.item_id = i.id AND v.version_hash = i.current_version_hash \
-             WHERE {matches} AND i.channel_id IN ({list}) ORDER BY i.captured_at DESC, i.id DESC LIMIT $2"
-        );
-        let rows =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(query).bind(limit.clamp(1, 1000)).fetch_all(&self.pool).await?;
-        rows.iter().map(item_from).collect()
-    }
-
     /// Records matching the words and filters, newest captured first (id breaks ties), at most
     /// `limit`. The SQL is the same on both backends apart from the full-text match, and the
     /// author filter is finished in Rust, so SQLite and PostgreSQL return the same rows in the

@@ -93,6 +93,7 @@ scenario!(sip_export_is_a_valid_eark_package, |app| {
         out,
         media_root: media_root.clone(),
         created: Utc.with_ymd_and_hms(2026, 5, 4, 10, 0, 0).unwrap(),
+        documents: Vec::new(),
     };
     let mut seen = Vec::new();
     let report = export_sip(&app.svc, &req(dir.path().join("a")), |n, total| seen.push((n, total))).await.unwrap();

@@ -271,7 +271,8 @@ fn due_ids(report: &retention::DisposalReport, class: &str) -> Vec<i64> {
 }
 
 async fn searched(app: &TestApp, who: &Ctx, word: &str) -> usize {
-    app.svc.search(who, word, None, 100).await.unwrap().len()
+    let filter = kanalvakt::service::RecordFilter { q: word.into(), ..Default::default() };
+    app.svc.search_records(who, &filter, 100).await.unwrap().len()
 }
 
 // REQ REC-5 REQ REC-6: the dry run lists what would go and why; a run under another decision

@@ -303,6 +303,9 @@ scenario!(closing_needs_snapshot_package_and_registration, |app| {
     // Registration waits for the snapshot and the package.
     let early = app.post(&kim, &format!("{base}/avslut/registered"), &[]).await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
+    // The package waits for the final snapshot, which goes into it.
+    let early = app.post(&kim, &format!("{base}/avslut/package"), &[]).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
     let r = app.post(&kim, &format!("{base}/avslut/snapshot"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert_eq!(finish().await.status, StatusCode::CONFLICT, "the snapshot alone is not enough");
@@ -339,6 +342,11 @@ scenario!(closing_needs_snapshot_package_and_registration, |app| {
     for i in &items {
         assert!(records.iter().any(|r| r.contains(&i.text)), "{} not in the package", i.text);
     }
+    // REQ REC-7 REQ REC-8: the final snapshot is archived with the records, byte for byte.
+    let name = snap.pdf_path.rsplit('/').next().unwrap();
+    let archived = std::fs::read(root.join(format!("documentation/snapshot-{name}"))).unwrap();
+    assert_eq!(sha256(&archived), snap.pdf_sha256);
+    assert!(String::from_utf8_lossy(&mets).contains(&snap.pdf_sha256), "the snapshot is listed in METS.xml");
     let audit = app
         .svc
         .store
