@@ -67,6 +67,14 @@ pub fn state(config: Config, svc: Services) -> anyhow::Result<AppState> {
 pub async fn run_server(config: Config, svc: Services, demo: bool) -> anyhow::Result<()> {
     if demo {
         demo::seed(&svc).await.context("could not seed the demo municipality")?;
+        // The demo municipality's dokumenthanteringsplan, so /app/gallring and `kanalvakt gallra
+        // --dry-run` have a plan to show; a plan already configured or written is left alone.
+        if svc.plan_path().is_none() {
+            let path = config.data_dir.join(crate::service::DEFAULT_PLAN_FILE);
+            std::fs::write(&path, crate::service::EXAMPLE_PLAN)
+                .with_context(|| format!("could not write the demo's retention plan to {}", path.display()))?;
+            println!("Demo: the example dokumenthanteringsplan is in {}", path.display());
+        }
     }
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
         format!(

@@ -154,8 +154,9 @@ async fn run_on(args: &SearchArgs, scratch: &Scratch) -> anyhow::Result<SearchRe
         };
         app_hits += a.1.len();
         bare_hits += b.1.len();
-        if a.1.len() != b.1.len() {
-            bail!("query {q:?}: Kanalvakt found {} records, the bare engine {}", a.1.len(), b.1.len());
+        let ids: Vec<i64> = a.1.iter().map(|h| h.item.id).collect();
+        if ids != b.1 {
+            bail!("query {q:?}: Kanalvakt and the bare engine disagree on the newest 50: {ids:?} vs {:?}", b.1);
         }
         app_ms.push(a.0);
         bare_ms.push(b.0);

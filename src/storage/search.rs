@@ -73,7 +73,7 @@ impl Store {
         Ok(())
     }
 
-    /// Records matching the words and filters, newest captured first (id breaks ties), at most
+    /// Records matching the words and filters, newest captured first, at most
     /// `limit`. The SQL is the same on both backends apart from the full-text match, and the
     /// author filter is finished in Rust, so SQLite and PostgreSQL return the same rows in the
     /// same order.
@@ -145,13 +145,25 @@ impl Store {
         // non-ASCII letter is a wildcard): fetch more and finish in Rust.
         let fetch = if q.author.trim().is_empty() { limit } else { (limit * 4).min(4000) };
         let lim = next(Bind::I(fetch), &mut binds);
+        // Newest first by the id, which is given in the order items are captured (captured_at is
+        // set to the time of storing). Ordering by the full-text table's own key lets the engine
+        // hand over matches newest first and stop at the limit instead of sorting every match:
+        // FTS5 walks its rowids backwards; on PostgreSQL the planner may walk the key backwards.
+        // The text, channel name and counts are looked up for the rows returned only (subqueries
+        // in the select list): a join would make PostgreSQL's planner misjudge the match count
+        // and join every match before sorting (BENCHMARKS.md, search).
+        let order = match (q.terms.is_empty(), self.backend()) {
+            (false, Backend::Sqlite) => "s.rowid DESC",
+            (false, Backend::Postgres) => "s.item_id DESC",
+            (true, _) => "i.id DESC",
+        };
         let sql = format!(
-            "SELECT i.*, v.text, ch.name AS channel_name, \
+            "SELECT i.*, \
+             (SELECT v.text FROM item_versions v WHERE v.item_id = i.id AND v.version_hash = i.current_version_hash) AS text, \
+             (SELECT ch.name FROM channels ch WHERE ch.id = i.channel_id) AS channel_name, \
              (SELECT COUNT(*) FROM item_versions x WHERE x.item_id = i.id) AS versions, \
              (SELECT COUNT(*) FROM registered_records r WHERE r.item_id = i.id) AS registered \
-             FROM {from} JOIN item_versions v ON v.item_id = i.id AND v.version_hash = i.current_version_hash \
-             JOIN channels ch ON ch.id = i.channel_id \
-             WHERE {} ORDER BY i.captured_at DESC, i.id DESC LIMIT {lim}",
+             FROM {from} WHERE {} ORDER BY {order} LIMIT {lim}",
             wh.join(" AND ")
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

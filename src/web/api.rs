@@ -54,6 +54,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/cases/{id}"),
     ("post", "/api/v1/cases/{id}/decision"),
+    ("get", "/api/v1/records"),
 ];
 
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases", get(super::api_cases::list))
         .route("/cases/{id}", get(super::api_cases::get_case))
         .route("/cases/{id}/decision", post(super::api_cases::decide))
+        .route("/records", get(super::api_records::list))
         .fallback(api_not_found)
 }
 

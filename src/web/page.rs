@@ -88,6 +88,15 @@ impl PageMeta {
     }
 
     /// Pick the language's half of a bilingual text.
+    /// A stored note written "svenska / English" (as the snapshot job writes its rendering
+    /// note), in the page's language; a note without the separator as it is.
+    pub fn pick<'a>(&self, note: &'a str) -> &'a str {
+        match note.split_once(" / ") {
+            Some((sv, en)) => self.lang.t(sv.trim(), en.trim()),
+            None => note,
+        }
+    }
+
     pub fn tx<T: std::borrow::Borrow<kanalvakt_domain::i18n::Text>>(&self, t: T) -> String {
         t.borrow().get(self.lang).to_string()
     }

@@ -420,6 +420,10 @@ scenario!(disposal_follows_the_plan_and_leaves_no_trace, |app| {
     assert_eq!(app.api(Method::GET, &format!("/api/v1/cases/{reg_case}"), &token, None).await.status, StatusCode::OK);
     let listed = app.api(Method::GET, "/api/v1/cases?status=all", &token, None).await;
     assert!(!listed.text.contains("Xylofonvatten"));
+    let records = app.api(Method::GET, "/api/v1/records?q=xylofonvatten", &token, None).await;
+    assert_eq!((records.status, records.text.trim()), (StatusCode::OK, "[]"), "the records API finds nothing");
+    let kept = app.api(Method::GET, "/api/v1/records?q=oboetr%C3%A4det", &token, None).await;
+    assert!(kept.text.contains("Oboeträdet blommar"), "{}", kept.text);
 
     // The media store: the message's own photo is gone, the photo shared with the post stays.
     let media = MediaStore::new(app.svc.setup.data_dir.join("media"));

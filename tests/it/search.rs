@@ -1,7 +1,7 @@
 //! Swedish full-text search over the records, the same on SQLite and PostgreSQL.
 
 use kanalvakt::domain::item::{Author, CapturedItem, Direction, ItemKind, PlatformState};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 
 use crate::scenario;
 
@@ -213,4 +213,23 @@ scenario!(records_are_found_by_every_filter, |app| {
     assert!(r.text.contains("ÅÅÅÅ-MM-DD") && r.text.contains("value=\"1 mars\"") && r.text.contains("value=\"Erik\""));
     let r = app.page(&rut, "/app/sok?fran=1+mars&lang=en").await;
     assert!(r.text.contains("Write YYYY-MM-DD"));
+});
+
+// REQ REC-3 REQ REC-6: the records search is in the JSON API with the page's filters, each hit
+// saying whether it came in or was drawn up; a filter that does not read is a 422 that says which.
+scenario!(records_are_searchable_through_the_api, |app| {
+    let token = app.api_token("rut").await;
+    let all = app.api(Method::GET, "/api/v1/records?riktning=upprattad&limit=5", &token, None).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    let hits: Vec<serde_json::Value> = serde_json::from_str(&all.text).unwrap();
+    assert!(!hits.is_empty(), "the demo has posts by the municipality");
+    assert!(hits.len() <= 5);
+    for h in &hits {
+        assert_eq!(h["record_type"], "upprättad", "{h}");
+        assert!(h["captured_at"].is_string() && h["channel"]["name"].is_string(), "{h}");
+    }
+    let bad = app.api(Method::GET, "/api/v1/records?fran=igår", &token, None).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("fran"), "{}", bad.text);
+    assert_eq!(app.api(Method::GET, "/api/v1/records", "kv_not-a-token", None).await.status, StatusCode::UNAUTHORIZED);
 });
