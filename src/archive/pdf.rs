@@ -1,7 +1,8 @@
 //! The PDF/A representation of an archive package (`representations/rep2`): the same records as
 //! the JSON representation, one PDF/A-2a document per month of capture, readable without any
 //! program of ours. Staff's own posts and replies and the public's comments are told apart by
-//! a label on every entry (REC-7's rule holds here too), and removed content is marked.
+//! a label on every entry (REC-7's rule holds here too), and removed content is marked. Times
+//! are Swedish local time, as `record_date_local` in the JSON.
 
 use chrono::{DateTime, Utc};
 use kanalvakt_pdf::{Block, Document, Lang, QuoteKind};
@@ -35,8 +36,13 @@ pub fn month_document(
     } else {
         format!("{channel} – poster {month}")
     };
+    let heading = match records.len() {
+        0 => "Inga poster".to_string(),
+        1 => format!("1 post fångad {month}"),
+        n => format!("{n} poster fångade {month}"),
+    };
     let mut blocks = vec![
-        Block::Heading { level: 1, text: title.clone() },
+        Block::Heading { level: 1, text: heading },
         Block::Paragraph(format!(
             "Allmänna handlingar från {municipality}s kanal {channel}, som Kanalvakt fångade dem. \
              Varje post anges som inkommen (skriven av allmänheten) eller upprättad (skriven av \
@@ -130,8 +136,16 @@ fn sender(r: &Value) -> String {
     if id.is_empty() { name } else { format!("{name} ({id})") }
 }
 
+/// A timestamp from the record as Swedish local time to the second; as written if it does not
+/// read as one.
+fn local(t: &str) -> String {
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| kanalvakt_domain::sweden::to_local(d.with_timezone(&Utc)).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|_| t.to_string())
+}
+
 fn when(v: &Value) -> String {
-    match (v["platform_time"].as_str(), v["captured_at"].as_str()) {
+    match (v["platform_time"].as_str().map(local), v["captured_at"].as_str().map(local)) {
         (Some(p), Some(c)) => format!("skriven {p}, fångad {c}"),
         (None, Some(c)) => format!("fångad {c}"),
         (Some(p), None) => format!("skriven {p}"),

@@ -7,9 +7,10 @@
 //! multi-row INSERTs, with `--records` generated Swedish comments on one channel: municipal
 //! vocabulary in its inflected forms (kommun, kommunen, kommunens, …), words drawn with a skewed
 //! (Zipf-like) frequency, 6–30 words each, spread over two years of capture, indexed with the
-//! same `domain::search::index_text` the ingest path uses. Then `--queries` queries — a fixed
-//! mix of frequent, middling and rare words, two-word and three-word queries, and words with
-//! å/ä/ö — each run twice, interleaved:
+//! same `domain::search::index_text` the ingest path uses; two "needle" words are put in one
+//! record in 5 000 and one in 100 000. Then `--queries` queries — a fixed mix of frequent,
+//! middling and rare words of the vocabulary, two-word and three-word queries, words with å/ä/ö
+//! and the needles — each run twice, interleaved:
 //!
 //! 1. *Kanalvakt* (the measured path): `Services::search_records` as the /app/sok page calls it
 //!    for a person who sees every channel: stems the query, matches the index, joins the items,
@@ -277,7 +278,15 @@ async fn load(
             let id = first + 1 + k as i64;
             // Captured in order of id, evenly over the span.
             let at = end - chrono::Duration::seconds((span * (1.0 - k as f64 / n as f64)) as i64);
-            let (author, text) = words.comment();
+            let (author, mut text) = words.comment();
+            // Needles: words in few records spread over the whole span (the newest-first walk
+            // must not depend on a word being common).
+            for (every, word) in NEEDLES {
+                if k % every == every / 2 {
+                    text.push(' ');
+                    text.push_str(word);
+                }
+            }
             let terms = search::index_text(&format!("{author} {text}"));
             let sep = if r == 0 { "" } else { ", " };
             let p = r * 11;
@@ -403,15 +412,19 @@ async fn export_part(
     Ok(ExportRun { items: report.items, files: report.files.len() + 1, bytes, pdfs, export_seconds, zip_seconds })
 }
 
+/// Words put into one record in every N (the first at N/2), for the "needle" queries.
+const NEEDLES: [(usize, &str); 2] = [(5_000, "ishockeyrinken"), (100_000, "skateboardrampen")];
+
 /// The query mix: `n` queries cycling through the classes.
 fn query_mix(n: usize) -> Vec<(&'static str, String)> {
-    let classes: [(&str, &[&str]); 6] = [
+    let classes: [(&str, &[&str]); 7] = [
         ("frequent word", &["kommunen", "parkering", "skolan", "tack", "varför", "bygglov", "bussen", "snöröjningen"]),
         ("middling word", &["förskolans", "badhusets", "avgifterna", "cykelvägen", "gatlyktor", "biblioteket"]),
         ("rare word", &["återvinningscentralen", "detaljplanen", "skolskjutsarna", "fritidsgården", "lekplatsens"]),
         ("with å/ä/ö", &["gång", "väg", "för", "sjön", "älgar", "öppettider"]),
         ("two words", &["parkering avgift", "skolan mat", "bussen sen", "snöröjning gatan", "bygglov handläggning"]),
         ("three words", &["kommunen svarar aldrig", "skolan mat barnen", "parkering avgift dyr"]),
+        ("needle (1 in 5 000 / 100 000 records)", &["ishockeyrinken", "skateboardrampen"]),
     ];
     (0..n)
         .map(|i| {

@@ -882,7 +882,7 @@ pub fn snapshot_document(
     let names = |l: &[(i64, String)]| l.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ");
     let title = format!("Ögonblicksbild: {} ({}) {}", ch.name, ch.platform.name(), f.period.label());
     let mut blocks = vec![
-        Block::Heading { level: 1, text: title.clone() },
+        Block::Heading { level: 1, text: "Om ögonblicksbilden".into() },
         Block::Paragraph(
             "Ögonblicksbilden dokumenterar kanalen för perioden: hur den presenteras och vad som publicerats, \
              med kommentarerna under varje inlägg. Den är en upprättad allmän handling. Varje inlägg och \

@@ -49,3 +49,23 @@ async fn bench_ingest_runs_with_tiny_parameters() {
     // databases alone takes longer than a smoke test should (the real runs in BENCHMARKS.md use it).
     tiny(None).await;
 }
+
+/// `kanalvakt bench search` with tiny parameters: the two search paths agree on every query
+/// (the run fails otherwise), and the export part writes a package and, where `zip` is
+/// installed, zips it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_search_runs_with_tiny_parameters() {
+    use kanalvakt::bench::search::{SearchArgs, render, run};
+    let args =
+        SearchArgs { records: 12_000, queries: 14, export_items: 40, seed: 3, database_url: None, markdown: true };
+    let r = run(&args).await.unwrap();
+    assert_eq!((r.records, r.queries), (12_000, 14));
+    assert_eq!(r.app.hits_total, r.bare.hits_total);
+    assert!(r.app.hits_total > 0);
+    assert!(r.classes.iter().any(|(c, ..)| c.starts_with("needle")), "{:?}", r.classes);
+    let e = r.export.as_ref().expect("the export part ran");
+    assert_eq!(e.items, 40 + 1, "the generated items and the demo's own post on the channel");
+    assert!(e.pdfs >= 1 && e.bytes > 0);
+    let md = render(&r, true);
+    assert!(md.contains("| bare full-text query (newest 50 ids) |"), "{md}");
+}
