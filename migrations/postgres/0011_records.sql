@@ -137,3 +137,9 @@ ALTER TABLE channels ADD COLUMN inactive_since TEXT;
 -- empty the index, and the server indexes every item again in the background when it starts
 -- (Services::index_missing), so old and new items are found by the same words.
 DELETE FROM item_search;
+
+-- Finer statistics for the search terms (1 000 instead of 100): with the default, a word that is
+-- not among the most common gets a guessed frequency, and for a rare word the planner walks the
+-- whole table newest first instead of asking the GIN index (BENCHMARKS.md, search: 147 ms →
+-- 5 ms for a word in one record in 5 000).
+ALTER TABLE item_search ALTER COLUMN tsv SET STATISTICS 1000;
