@@ -454,9 +454,17 @@ fn cli_error(e: kanalvakt::service::ServiceError) -> anyhow::Error {
     match e {
         E::Invalid(findings) => anyhow::anyhow!(
             "{}",
-            findings.iter().map(|f| format!("{}: {}", f.field, f.message.en)).collect::<Vec<_>>().join("; ")
+            findings
+                .iter()
+                .map(|f| format!("{}: {} / {}", f.field, f.message.sv, f.message.en))
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
-        E::Conflict(t) | E::Forbidden(t) => anyhow::anyhow!("{}", t.en),
+        E::Conflict(t) | E::Forbidden(t) => anyhow::anyhow!("{} / {}", t.sv, t.en),
+        E::NotFound => anyhow::anyhow!(
+            "hittades inte: kontrollera id:t (kanalernas id står i kanalregistret, /app/kanaler) / \
+             not found: check the id (channel ids are in the register, /app/kanaler)"
+        ),
         other => anyhow::anyhow!("{other}"),
     }
 }

@@ -117,3 +117,14 @@ scenario!(import_command, |app| {
     assert_ne!(code, 0);
     assert!(err.contains("no channel with id 99999"), "{err}");
 });
+
+// REQ REC-7: `kanalvakt snapshot` for a channel that does not exist says so, in Swedish and
+// English, and where the ids are; nothing is written.
+scenario!(snapshot_command_names_an_unknown_channel, |app| {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().display().to_string();
+    let (code, out, err) = kanalvakt(&app.database_url, &["--data-dir", &dir, "snapshot", "--channel", "99999"], "");
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(err.contains("hittades inte") && err.contains("not found") && err.contains("/app/kanaler"), "{err}");
+    assert!(!data.path().join("snapshots").exists(), "nothing is written for a channel that is not there");
+});
