@@ -213,11 +213,13 @@ impl Services {
     /// Put items stored before the index existed into it; returns how many. Safe to repeat.
     pub async fn index_missing(&self) -> Result<usize> {
         let mut done = 0;
+        let mut after = 0;
         loop {
-            let ids = self.store.unindexed_items(500).await?;
-            if ids.is_empty() {
+            let ids = self.store.unindexed_items(after, 500).await?;
+            let Some(last) = ids.last() else {
                 return Ok(done);
-            }
+            };
+            after = *last;
             let mut tx = self.store.begin().await?;
             for id in &ids {
                 let item = self.store.item(*id).await?;

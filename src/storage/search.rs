@@ -192,16 +192,20 @@ impl Store {
         Ok(out)
     }
 
-    /// Items not yet in the index (after an upgrade), oldest first.
-    pub async fn unindexed_items(&self, limit: i64) -> Result<Vec<i64>> {
+    /// Items after `after` not yet in the index (after an upgrade), oldest first.
+    pub async fn unindexed_items(&self, after: i64, limit: i64) -> Result<Vec<i64>> {
+        // A cursor and a lookup per item, so going through a million items stays linear (NOT IN
+        // over the whole index, from the start each time, did not).
         let sql = match self.backend() {
             Backend::Sqlite => {
-                "SELECT id FROM items WHERE id NOT IN (SELECT rowid FROM item_search) ORDER BY id LIMIT $1"
+                "SELECT id FROM items WHERE id > $1 AND NOT EXISTS \
+                 (SELECT 1 FROM item_search s WHERE s.rowid = items.id) ORDER BY id LIMIT $2"
             }
             Backend::Postgres => {
-                "SELECT id FROM items WHERE id NOT IN (SELECT item_id FROM item_search) ORDER BY id LIMIT $1"
+                "SELECT id FROM items WHERE id > $1 AND NOT EXISTS \
+                 (SELECT 1 FROM item_search s WHERE s.item_id = items.id) ORDER BY id LIMIT $2"
             }
         };
-        Ok(sqlx::query_scalar(sql).bind(limit).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_scalar(sql).bind(after).bind(limit).fetch_all(&self.pool).await?)
     }
 }

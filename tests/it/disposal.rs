@@ -57,11 +57,6 @@ fn item(id: &str, kind: ItemKind, text: &str, state: PlatformState, media: Vec<S
     }
 }
 
-async fn ctx(app: &TestApp, username: &str) -> Ctx {
-    let p = app.svc.store.person_by_username(username).await.unwrap().unwrap();
-    Ctx { actor: app.svc.store.actor(p.id).await.unwrap(), name: p.name, source: "test".into() }
-}
-
 async fn count(app: &TestApp, sql: &str, id: i64) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).bind(id).fetch_one(app.svc.store.pool()).await.unwrap()
 }
@@ -252,7 +247,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         .unwrap();
 
     // d-held is part of a JO matter.
-    let arvid = ctx(app, "arvid").await;
+    let arvid = app.ctx("arvid").await;
     app.svc.place_hold(&arvid, ids["d-held"], "JO-anmälan dnr 1234-2026").await.unwrap();
 
     Fixture { ids, photo_a: a.sha256, photo_b: b.sha256 }
@@ -283,8 +278,8 @@ scenario!(disposal_follows_the_plan_and_leaves_no_trace, |app| {
     let plan = plan();
     let f = fixture(&app).await;
     let now = app.svc.now();
-    let kim = ctx(&app, "kim").await;
-    let arvid = ctx(&app, "arvid").await;
+    let kim = app.ctx("kim").await;
+    let arvid = app.ctx("arvid").await;
 
     // Why each record stays or goes, from the facts storage reads.
     assert!(matches!(decided(&app, &plan, &f, "d-old").await, Disposal::Dispose { class, .. } if class == "dm"));
@@ -459,7 +454,7 @@ scenario!(disposal_follows_the_plan_and_leaves_no_trace, |app| {
 scenario!(holds_stop_disposal, |app| {
     let plan = plan();
     let f = fixture(&app).await;
-    let arvid = ctx(&app, "arvid").await;
+    let arvid = app.ctx("arvid").await;
     let now = app.svc.now();
     let report = app.svc.disposal_report(&plan, now).await.unwrap();
     assert_eq!(due_ids(&report, "dm"), vec![f.id("d-old")]);
@@ -474,7 +469,7 @@ scenario!(holds_stop_disposal, |app| {
     assert!(!exists(&app, f.id("c-old")).await);
     assert!(run.disposed.iter().all(|b| b.class != "dm"));
     // Holds cannot be placed without a reason, or by the auditor.
-    let greta = ctx(&app, "greta").await;
+    let greta = app.ctx("greta").await;
     assert!(app.svc.place_hold(&greta, f.id("p-old"), "Granskning").await.is_err());
     assert!(app.svc.place_hold(&arvid, f.id("p-old"), "  ").await.is_err());
 });

@@ -157,6 +157,16 @@ pub async fn spawn_with(backend: Backend, oidc: Option<kanalvakt::oidc::OidcConf
 }
 
 impl TestApp {
+    /// A demo person as the services see them, for calling services directly.
+    pub async fn ctx(&self, username: &str) -> kanalvakt::service::Ctx {
+        let p = self.svc.store.person_by_username(username).await.unwrap().unwrap();
+        kanalvakt::service::Ctx {
+            actor: self.svc.store.actor(p.id).await.unwrap(),
+            name: p.name,
+            source: "test".into(),
+        }
+    }
+
     /// Stop the server and drop the PostgreSQL test database.
     pub async fn finish(self) {
         self.server.abort();

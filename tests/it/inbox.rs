@@ -7,7 +7,6 @@ use std::time::Duration;
 use kanalvakt::{
     connectors::meta::sign,
     domain::{case::CaseState, item::PlatformState, moderation::Category},
-    service::Ctx,
     storage::{AuditFilter, CaseRow},
 };
 use reqwest::{Method, StatusCode};
@@ -20,15 +19,10 @@ const KOMMUN_PAGE: &str = "1234567890";
 /// A valid personnummer from Skatteverket's list of test numbers (not a real person).
 const PNR: &str = "19850113-9995";
 
-async fn ctx(app: &TestApp, username: &str) -> Ctx {
-    let p = app.svc.store.person_by_username(username).await.unwrap().unwrap();
-    Ctx { actor: app.svc.store.actor(p.id).await.unwrap(), name: p.name, source: "test".into() }
-}
-
 /// Give the municipality's Facebook page its page token, as an administrator would.
 async fn store_token(app: &TestApp) -> i64 {
     let ch = app.channel_id("Sjöviks kommun", "facebook").await;
-    app.svc.add_credential(&ctx(app, "kim").await, ch, "Sidtoken (token)", "", TOKEN, None).await.unwrap();
+    app.svc.add_credential(&app.ctx("kim").await, ch, "Sidtoken (token)", "", TOKEN, None).await.unwrap();
     ch
 }
 
@@ -314,7 +308,7 @@ scenario!(overdue_cases_reach_the_substitute, |app| {
     // Karl is away: a new overdue case goes past him to the unit head (maja).
     let today = kanalvakt::domain::sweden::to_local(now).date();
     app.svc
-        .add_absence(&ctx(&app, "karl").await, karl.id, today, today + chrono::Duration::days(7), "Semester")
+        .add_absence(&app.ctx("karl").await, karl.id, today, today + chrono::Duration::days(7), "Semester")
         .await
         .unwrap();
     let other = comment(&app, "555001_950002", "Hur söker jag bygglov för en altan?").await;
@@ -373,7 +367,7 @@ scenario!(forwards_registry_copies_and_the_daily_summary, |app| {
     })
     .unwrap();
     let dm_id = dm.external_id.clone();
-    app.svc.record_items(&ctx(&app, "kim").await, ch, "manual", vec![dm]).await.unwrap();
+    app.svc.record_items(&app.ctx("kim").await, ch, "manual", vec![dm]).await.unwrap();
     let dm_case = case_of(&app, &dm_id).await;
     // A direct message cannot be removed, only answered, forwarded or registered.
     let r = app

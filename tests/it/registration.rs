@@ -12,7 +12,7 @@ use kanalvakt::{
         registration::{Diarienummer, Field, Proposal},
         sweden::to_local,
     },
-    service::{Ctx, RegisterTarget, RegistrationInput, ServiceError},
+    service::{RegisterTarget, RegistrationInput, ServiceError},
     storage::CaseRow,
 };
 use reqwest::StatusCode;
@@ -20,11 +20,6 @@ use reqwest::StatusCode;
 use crate::{TestApp, scenario};
 
 const OSL: &str = "OSL 26 kap. 1 §";
-
-async fn ctx(app: &TestApp, username: &str) -> Ctx {
-    let p = app.svc.store.person_by_username(username).await.unwrap().unwrap();
-    Ctx { actor: app.svc.store.actor(p.id).await.unwrap(), name: p.name, source: "test".into() }
-}
 
 fn captured(
     id: &str,
@@ -55,7 +50,7 @@ async fn linkedin(app: &TestApp) -> i64 {
 
 /// Record items as the communicator would (MOD-7), on a channel.
 async fn record(app: &TestApp, channel: i64, items: Vec<CapturedItem>) {
-    app.svc.record_items(&ctx(app, "kim").await, channel, "manual", items).await.unwrap();
+    app.svc.record_items(&app.ctx("kim").await, channel, "manual", items).await.unwrap();
 }
 
 async fn case_of(app: &TestApp, external_id: &str) -> CaseRow {
@@ -174,7 +169,7 @@ scenario!(confidential_content_is_registered_numbered_and_handed_over, |app| {
         ],
     )
     .await;
-    let rut = ctx(&app, "rut").await;
+    let rut = app.ctx("rut").await;
     let conf = case_of(&app, "li-1").await;
     assert!(conf.categories.contains(&Category::Confidential), "{:?}", conf.categories);
     let proposal = app.svc.registration_proposal(&rut, &conf).await.unwrap();
@@ -341,8 +336,8 @@ scenario!(concurrent_registrations_get_different_numbers, |app| {
         })
         .collect();
     record(&app, ch, items).await;
-    let rut = ctx(&app, "rut").await;
-    let kim = ctx(&app, "kim").await;
+    let rut = app.ctx("rut").await;
+    let kim = app.ctx("kim").await;
     let mut tasks = Vec::new();
     for i in 0..6 {
         let svc = app.svc.clone();
@@ -428,7 +423,7 @@ scenario!(a_thread_is_registered_inkommen_and_upprattad_with_dates, |app| {
         ],
     )
     .await;
-    let kim = ctx(&app, "kim").await; // an administrator of the channel
+    let kim = app.ctx("kim").await; // an administrator of the channel
     let q = case_of(&app, "t-q").await;
     let mut input = new_case("Fråga om tider för pensionärssim");
     input.whole_thread = true;
@@ -497,7 +492,7 @@ scenario!(an_ordinary_comment_is_not_needed_and_not_in_the_worklist, |app| {
         ],
     )
     .await;
-    let rut = ctx(&app, "rut").await;
+    let rut = app.ctx("rut").await;
     let comment = case_of(&app, "c-1").await;
     let p = app.svc.registration_proposal(&rut, &comment).await.unwrap();
     assert!(matches!(&p.proposal, Proposal::NotNeeded(t) if t.sv.contains("REC-4")), "{:?}", p.proposal);
@@ -532,12 +527,12 @@ scenario!(who_may_register_and_bad_numbers, |app| {
     )
     .await;
     let case = case_of(&app, "x-1").await;
-    let greta = ctx(&app, "greta").await;
+    let greta = app.ctx("greta").await;
     let r = app.svc.register_case_item(&greta, case.id, &new_case("Anmälan om skada")).await;
     assert!(matches!(r, Err(ServiceError::Forbidden(_))), "{r:?}");
     assert!(!app.svc.registration_proposal(&greta, &case).await.unwrap().may_register);
     // Alva administers the library's channels, not this one.
-    let alva = ctx(&app, "alva").await;
+    let alva = app.ctx("alva").await;
     let r = app.svc.register_item(&alva, case.item_id, &new_case("Anmälan om skada")).await;
     assert!(matches!(r, Err(ServiceError::NotFound | ServiceError::Forbidden(_))), "{r:?}");
     assert!(!app.svc.store.is_registered(case.item_id).await.unwrap());
@@ -553,7 +548,7 @@ scenario!(who_may_register_and_bad_numbers, |app| {
     assert_ne!(r.status, StatusCode::SEE_OTHER);
     assert!(!app.svc.store.is_registered(case.item_id).await.unwrap());
 
-    let rut = ctx(&app, "rut").await;
+    let rut = app.ctx("rut").await;
     let mut bad = new_case("Anmälan om skada på gatan");
     bad.target = RegisterTarget::Existing("KS 2026".into());
     match app.svc.register_case_item(&rut, case.id, &bad).await {
@@ -613,7 +608,7 @@ scenario!(who_may_register_and_bad_numbers, |app| {
 // in a new registry case, with the municipality as counterparty, and handed over.
 scenario!(the_closing_of_a_channel_is_registered, |app| {
     let ch = linkedin(&app).await;
-    let kim = ctx(&app, "kim").await;
+    let kim = app.ctx("kim").await;
     let y = year(&app);
     let base = taken(&app, y).await;
     let before = handovers(&app).await.len();
@@ -628,7 +623,7 @@ scenario!(the_closing_of_a_channel_is_registered, |app| {
     validate_erms(&app.svc.registry_case_erms(&kim, r.registry_case_id).await.unwrap());
     // Not by the auditor, not without a description.
     assert!(matches!(
-        app.svc.register_closure(&ctx(&app, "greta").await, ch, "Avveckling").await,
+        app.svc.register_closure(&app.ctx("greta").await, ch, "Avveckling").await,
         Err(ServiceError::Forbidden(_))
     ));
     assert!(matches!(app.svc.register_closure(&kim, ch, "").await, Err(ServiceError::Invalid(_))));

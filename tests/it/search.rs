@@ -233,3 +233,18 @@ scenario!(records_are_searchable_through_the_api, |app| {
     assert!(bad.text.contains("fran"), "{}", bad.text);
     assert_eq!(app.api(Method::GET, "/api/v1/records", "kv_not-a-token", None).await.status, StatusCode::UNAUTHORIZED);
 });
+
+// REQ REC-6: items stored before the index existed, or before its terms changed (migration 0011
+// empties it), are indexed again by the server at start, and found as before.
+scenario!(items_missing_from_the_index_are_indexed_again, |app| {
+    let rut = app.ctx("rut").await;
+    let filter = |q: &str| kanalvakt::service::RecordFilter { q: q.into(), ..Default::default() };
+    let before = app.svc.search_records(&rut, &filter("vattenavstängning"), 100).await.unwrap().len();
+    assert!(before > 0, "the demo's post is found");
+    let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items").fetch_one(app.svc.store.pool()).await.unwrap();
+    sqlx::query("DELETE FROM item_search").execute(app.svc.store.pool()).await.unwrap();
+    assert_eq!(app.svc.search_records(&rut, &filter("vattenavstängning"), 100).await.unwrap().len(), 0);
+    assert_eq!(app.svc.index_missing().await.unwrap() as i64, items);
+    assert_eq!(app.svc.search_records(&rut, &filter("vattenavstängning"), 100).await.unwrap().len(), before);
+    assert_eq!(app.svc.index_missing().await.unwrap(), 0, "nothing is indexed twice");
+});
