@@ -211,4 +211,21 @@ mod tests {
         assert!(can_create_channel(&k, 5) && can_manage_party_links(&k));
         assert!(!can_manage_organisation(&k));
     }
+
+    // REQ ROLE-1: `reads_everything` (the shortcut a channel list takes) never lets anyone see
+    // a channel that `can_view_channel` would hide, and holds for exactly the reading roles.
+    #[test]
+    fn reading_every_channel_is_the_view_rule_for_any_channel() {
+        let stranger_channel =
+            ChannelPeople { unit: 9, administrators: vec![], operators: vec![], substitute: None, created_by: None };
+        for role in
+            [Role::SystemAdmin, Role::Kommunikator, Role::Kommunchef, Role::Registrator, Role::Arkivarie, Role::Auditor]
+        {
+            let a = actor(90, 1, &[RoleGrant::global(role)]);
+            assert!(a.reads_everything() && can_view_channel(&a, &stranger_channel), "{role:?}");
+        }
+        let editor = actor(3, 5, &[]);
+        assert!(!editor.reads_everything(), "an editor sees only their own channels");
+        assert!(!can_view_channel(&editor, &stranger_channel));
+    }
 }
