@@ -55,6 +55,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/cases/{id}"),
     ("post", "/api/v1/cases/{id}/decision"),
     ("get", "/api/v1/records"),
+    ("get", "/api/v1/diarium"),
+    ("get", "/api/v1/diarium/{id}"),
+    ("get", "/api/v1/diarium/{id}/erms"),
 ];
 
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -82,6 +85,9 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}", get(super::api_cases::get_case))
         .route("/cases/{id}/decision", post(super::api_cases::decide))
         .route("/records", get(super::api_records::list))
+        .route("/diarium", get(super::api_diarium::list))
+        .route("/diarium/{id}", get(super::api_diarium::case))
+        .route("/diarium/{id}/erms", get(super::api_diarium::erms))
         .fallback(api_not_found)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod api;
 mod api_cases;
+mod api_diarium;
 mod api_records;
 mod auth;
 mod error;

@@ -15,7 +15,7 @@ use kanalvakt::{
     service::{RegisterTarget, RegistrationInput, ServiceError},
     storage::CaseRow,
 };
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 
 use crate::{TestApp, scenario};
 
@@ -627,4 +627,27 @@ scenario!(the_closing_of_a_channel_is_registered, |app| {
         Err(ServiceError::Forbidden(_))
     ));
     assert!(matches!(app.svc.register_closure(&kim, ch, "").await, Err(ServiceError::Invalid(_))));
+});
+
+// REQ REC-2: the diarium is in the JSON API: the register's entries, a registry case with its
+// records, and the case as CITS ERMS XML, for the municipality's diarium.
+scenario!(the_diarium_through_the_api, |app| {
+    let token = app.api_token("rut").await;
+    let lines = app.api(Method::GET, "/api/v1/diarium", &token, None).await;
+    assert_eq!(lines.status, StatusCode::OK, "{}", lines.text);
+    let lines: Vec<serde_json::Value> = serde_json::from_str(&lines.text).unwrap();
+    // The demo registered the closure of its closed channel.
+    let closure = lines.iter().find(|l| l["record"]["kind"] == "closure").expect("the demo's closure is registered");
+    let case_id = closure["record"]["registry_case_id"].as_i64().unwrap();
+    let case = app.api(Method::GET, &format!("/api/v1/diarium/{case_id}"), &token, None).await;
+    assert_eq!(case.status, StatusCode::OK, "{}", case.text);
+    let case: serde_json::Value = serde_json::from_str(&case.text).unwrap();
+    assert!(case["diarienummer"].as_str().unwrap().starts_with("KS 20"), "{case}");
+    assert_eq!(case["records"].as_array().unwrap().len(), 1);
+    let xml = app.api(Method::GET, &format!("/api/v1/diarium/{case_id}/erms"), &token, None).await;
+    assert_eq!(xml.status, StatusCode::OK);
+    assert!(xml.text.starts_with("<?xml") && xml.text.contains(case["diarienummer"].as_str().unwrap()), "{}", xml.text);
+    assert_eq!(app.api(Method::GET, "/api/v1/diarium/999999", &token, None).await.status, StatusCode::NOT_FOUND);
+    let none = app.api(Method::GET, "/api/v1/diarium?year=1999", &token, None).await;
+    assert_eq!(none.text.trim(), "[]");
 });
