@@ -175,6 +175,40 @@ fn record_xml(x: &mut String, r: &RegisteredRecordRow, e: &Entry) {
     x.push_str("      </record>\n");
 }
 
+/// Validate ERMS XML with xmllint against the bundled XSD (the tests' check, and one a registrar
+/// can run before a hand-over): `None` if xmllint is not installed, else its verdict.
+pub fn xmllint(xml: &str) -> Option<Result<(), String>> {
+    use std::io::Write as _;
+    static RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let xsd = std::env::temp_dir().join(format!("kanalvakt-erms-{}-{n}-{ERMS_XSD_NAME}", std::process::id()));
+    if let Err(e) = std::fs::write(&xsd, ERMS_XSD) {
+        return Some(Err(format!("could not write {}: {e}", xsd.display())));
+    }
+    // The document goes on standard input ("-"), so only the schema needs a file.
+    let run = std::process::Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(&xsd)
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(xml.as_bytes())?;
+            }
+            child.wait_with_output()
+        });
+    let _ = std::fs::remove_file(&xsd);
+    match run {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => Some(Err(e.to_string())),
+        Ok(o) if o.status.success() => Some(Ok(())),
+        Ok(o) => Some(Err(String::from_utf8_lossy(&o.stderr).into_owned())),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -255,26 +289,6 @@ mod tests {
         let x = doc_xml(true);
         assert_eq!(x.matches("<name>Anna Svensson</name>").count(), 1, "only the record without secrecy: {x}");
         assert!(x.contains("restrictionType=\"confidential\""));
-    }
-
-    /// Validate with xmllint against the bundled XSD: `None` if xmllint is not installed.
-    pub(crate) fn xmllint(xml: &str) -> Option<Result<(), String>> {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(ERMS_XSD_NAME), ERMS_XSD).unwrap();
-        std::fs::write(dir.path().join("case.xml"), xml).unwrap();
-        let out = std::process::Command::new("xmllint")
-            .arg("--noout")
-            .arg("--nonet")
-            .arg("--schema")
-            .arg(dir.path().join(ERMS_XSD_NAME))
-            .arg(dir.path().join("case.xml"))
-            .output();
-        match out {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => Some(Err(e.to_string())),
-            Ok(o) if o.status.success() => Some(Ok(())),
-            Ok(o) => Some(Err(String::from_utf8_lossy(&o.stderr).into_owned())),
-        }
     }
 
     #[test]
